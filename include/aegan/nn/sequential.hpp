@@ -1,0 +1,42 @@
+#pragma once
+// nn::Sequential: a chain of single-input modules, named "0", "1", ... as in PyTorch.
+#include <memory>
+
+#include "aegan/nn/module.hpp"
+
+namespace aegan::nn {
+
+template <Scalar T>
+class Sequential : public Module<T> {
+ public:
+  Sequential() = default;
+  /// Sequential<float> net(Linear<float>(784, 32), ReLU<float>(), ...): takes modules by value.
+  template <class... Ms>
+    requires(sizeof...(Ms) > 0 && (std::is_base_of_v<Module<T>, std::remove_cvref_t<Ms>> && ...))
+  explicit Sequential(Ms&&... modules) {
+    (push_back(std::make_shared<std::remove_cvref_t<Ms>>(std::forward<Ms>(modules))), ...);
+  }
+
+  template <class M>
+  std::shared_ptr<M> push_back(std::shared_ptr<M> module) {
+    static_assert(std::is_base_of_v<Module<T>, M>, "Sequential<T>::push_back: element must be an nn::Module<T>");
+    layers_.push_back(module);
+    return this->register_module(std::to_string(layers_.size() - 1), std::move(module));
+  }
+
+  Var<T> forward(const Var<T>& x) override {
+    if (layers_.empty()) throw Error("Sequential: forward on an empty Sequential");
+    Var<T> h = x;
+    for (auto& layer : layers_) h = layer->forward(h);
+    return h;
+  }
+  std::string type_name() const override { return "Sequential(" + std::to_string(layers_.size()) + " layers)"; }
+
+  std::size_t size() const { return layers_.size(); }
+  Module<T>& operator[](std::size_t i) { return *layers_.at(i); }
+
+ private:
+  std::vector<std::shared_ptr<Module<T>>> layers_;
+};
+
+}  // namespace aegan::nn
