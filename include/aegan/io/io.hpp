@@ -1,0 +1,5 @@
+#pragma once
+#include "aegan/io/atomic_file.hpp"
+#include "aegan/io/csv.hpp"
+#include "aegan/io/png.hpp"
+#include "aegan/io/progress.hpp"
