@@ -96,3 +96,19 @@ TEMPLATE_TEST_CASE("broadcast_plan covers bias-like shapes and names bad ones", 
                     Catch::Contains("add") && Catch::Contains("[9]") && Catch::Contains("[8, 10]"));
   CHECK_THROWS_AS(broadcast_plan(Shape{2, 3, 4}, Shape{2, 1, 4}, "mul"), ShapeError);
 }
+
+TEMPLATE_TEST_CASE("Tensor: copying to and from an empty tensor", "[tensor]", float, double) {
+  Tensor<TestType> empty;
+  CHECK(empty.empty());
+  Tensor<TestType> copy = empty;
+  CHECK(copy.empty());
+  Tensor<TestType> target;
+  target = Tensor<TestType>::scalar(3);  // rank 0, one element: must allocate
+  CHECK(target.item() == 3);
+  target = empty;
+  CHECK(target.empty());
+  Tensor<TestType> zero_size({0, 4});
+  Tensor<TestType> zero_copy = zero_size;
+  CHECK(zero_copy.numel() == 0);
+  CHECK(zero_copy.shape() == Shape{0, 4});
+}

@@ -3,6 +3,7 @@
 // platform and compiler, unlike std::normal_distribution. Its whole state is four words, so a
 // checkpoint can store it and a resumed run continues the exact same sequence.
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <numbers>
@@ -28,6 +29,17 @@ class Rng {
   void set_state(const State& s) {
     state_ = s;
     has_spare_normal_ = false;
+  }
+
+  /// Everything needed to continue the exact sequence, including a cached normal: for checkpoints.
+  using Serialized = std::array<std::uint64_t, 6>;
+  Serialized serialize() const {
+    return {state_[0], state_[1], state_[2], state_[3], has_spare_normal_ ? 1u : 0u, std::bit_cast<std::uint64_t>(spare_normal_)};
+  }
+  void deserialize(const Serialized& s) {
+    state_ = {s[0], s[1], s[2], s[3]};
+    has_spare_normal_ = s[4] != 0;
+    spare_normal_ = std::bit_cast<double>(s[5]);
   }
 
   /// A new generator with an independent stream, derived deterministically from this one.

@@ -83,10 +83,19 @@ class Tensor {
     return t;
   }
 
-  Tensor(const Tensor& other) : Tensor(uninitialized(other.shape_)) { copy_from(other); }
+  Tensor(const Tensor& other) {
+    if (!other.empty()) {
+      *this = uninitialized(other.shape_);
+      copy_from(other);
+    }
+  }
   Tensor& operator=(const Tensor& other) {
-    if (this != &other) {
-      if (numel() != other.numel()) data_ = detail::aligned_array<T>(other.numel());
+    if (this == &other) return *this;
+    if (other.empty()) {
+      *this = Tensor();
+    } else {
+      // A default tensor has rank 0 (numel 1) but no storage, so compare storage, not numel.
+      if (!data_ || numel() != other.numel()) data_ = detail::aligned_array<T>(other.numel());
       shape_ = other.shape_;
       copy_from(other);
     }
