@@ -2,11 +2,14 @@
 // Tensor<T>: a dense, contiguous, 64-byte aligned, row-major (NCHW) array with value semantics.
 // Copies are deep and explicit in cost; moves are free. Eigen views give kernels vectorized
 // access without copying.
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
 #include <memory>
+#include <limits>
 #include <new>
+#include <utility>
 #include <vector>
 
 #include <Eigen/Core>
@@ -36,6 +39,8 @@ struct AlignedFree {
 template <class T>
 std::unique_ptr<T[], AlignedFree> aligned_array(Index n) {
   if (n == 0) return nullptr;
+  if (n < 0 || static_cast<std::size_t>(n) > std::numeric_limits<std::size_t>::max() / sizeof(T) - kTensorAlignment)
+    throw std::bad_alloc();
   std::size_t bytes = static_cast<std::size_t>(n) * sizeof(T);
   bytes = (bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
   void* p = std::aligned_alloc(kTensorAlignment, bytes);
@@ -101,12 +106,18 @@ class Tensor {
     }
     return *this;
   }
-  Tensor(Tensor&&) noexcept = default;
-  Tensor& operator=(Tensor&&) noexcept = default;
+  /// Moving leaves the source empty (no shape, no storage), so it can never be mistaken for data.
+  Tensor(Tensor&& other) noexcept : shape_(std::exchange(other.shape_, Shape{})), data_(std::move(other.data_)) {}
+  Tensor& operator=(Tensor&& other) noexcept {
+    shape_ = std::exchange(other.shape_, Shape{});
+    data_ = std::move(other.data_);
+    return *this;
+  }
 
   const Shape& shape() const { return shape_; }
   int rank() const { return shape_.rank(); }
-  Index numel() const { return shape_.numel(); }
+  /// Element count; 0 for an empty (default or moved-from) tensor, which has no storage.
+  Index numel() const { return data_ ? shape_.numel() : 0; }
   Index dim(int axis) const { return shape_[axis]; }
   /// True for a default-constructed tensor that has no shape at all (not for a rank-0 scalar).
   bool empty() const { return data_ == nullptr && shape_.rank() == 0; }

@@ -1,0 +1,6 @@
+#pragma once
+// The data layer: IDX files (raw or gzip), MNIST-family datasets, and mini-batch loading.
+// Depends on tensor/ only.
+#include "aegan/data/idx.hpp"
+#include "aegan/data/loader.hpp"
+#include "aegan/data/mnist.hpp"

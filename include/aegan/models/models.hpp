@@ -1,0 +1,3 @@
+#pragma once
+#include "aegan/models/gan.hpp"
+#include "aegan/models/latent.hpp"

@@ -1,0 +1,6 @@
+#pragma once
+#include "aegan/train/aegan_trainer.hpp"
+#include "aegan/train/checkpoint.hpp"
+#include "aegan/train/metrics.hpp"
+#include "aegan/train/options.hpp"
+#include "aegan/train/state.hpp"

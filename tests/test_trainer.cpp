@@ -1,0 +1,172 @@
+// The AE-GAN trainer on small dense networks: presets, resume exactness, failure handling.
+#include <catch2/catch.hpp>
+
+#include <aegan/aegan.hpp>
+#include <aegan/train/aegan_trainer.hpp>
+
+#include <fstream>
+#include <sstream>
+
+using namespace aegan;
+namespace fs = std::filesystem;
+using Net = nn::Sequential<float>;
+using Trainer = train::AEGANTrainer<Net, Net, Net, Net>;
+
+namespace {
+constexpr Index kDim = 6, kLatent = 3;
+
+fs::path scratch(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("aegan_test_trainer_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir / name;
+}
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+Trainer::Networks make_networks(std::uint64_t seed) {
+  Rng rng(seed);
+  Trainer::Networks n;
+  n.generator = std::make_shared<Net>(nn::Linear<float>(kLatent, 16, rng), nn::ReLU<float>(), nn::Linear<float>(16, kDim, rng), nn::Tanh<float>());
+  n.encoder = std::make_shared<Net>(nn::Linear<float>(kDim, 16, rng), nn::LeakyReLU<float>(0.2f), nn::Linear<float>(16, kLatent, rng));
+  n.dx = std::make_shared<Net>(nn::Linear<float>(kDim, 16, rng), nn::LeakyReLU<float>(0.2f), nn::Linear<float>(16, 1, rng));
+  n.dz = std::make_shared<Net>(nn::Linear<float>(kLatent, 16, rng), nn::LeakyReLU<float>(0.2f), nn::Linear<float>(16, 1, rng));
+  n.latent_dim = kLatent;
+  return n;
+}
+
+/// Points on a low-dimensional curve in [-1, 1]^kDim, so an autoencoder can learn them.
+data::Dataset<float> curve_data(Index n, std::uint64_t seed) {
+  Rng rng(seed);
+  data::Dataset<float> d;
+  d.images = Tensor<float>({n, kDim});
+  for (Index i = 0; i < n; ++i) {
+    const double t = rng.uniform(-1, 1), u = rng.uniform(-1, 1);
+    for (Index j = 0; j < kDim; ++j) d.images[i * kDim + j] = static_cast<float>(0.8 * std::sin(t * (j + 1) + u));
+  }
+  d.labels.assign(static_cast<std::size_t>(n), 0);
+  return d;
+}
+
+train::AEGANOptions small(train::Preset p) { return train::AEGANOptions(p).batch_size(16).seed(5).lr_generator(2e-3).lr_critic(1e-3); }
+}  // namespace
+
+TEST_CASE("Presets parse, and name the valid ones when wrong", "[trainer]") {
+  CHECK(train::parse_preset("alpha_gan") == train::Preset::AlphaGAN);
+  CHECK_THROWS_WITH(train::parse_preset("vae"), Catch::Contains("'vae'") && Catch::Contains("aegan"));
+  const auto w = train::preset_weights(train::Preset::AEGAN);
+  CHECK((w.rec_x == 1 && w.rec_z == 0.5 && w.adv_x_gen == 0.2 && w.adv_x_rec == 0.2 && w.adv_z_enc == 0.1 && w.adv_z_rec == 0.1));
+  CHECK_FALSE(train::preset_weights(train::Preset::DCGAN).uses_encoder());
+  CHECK_THROWS_AS(train::AEGANOptions().label_smoothing(0.7).validate(), ValueError);
+  CHECK_THROWS_AS(train::AEGANOptions().weights(train::LossWeights{}).validate(), ValueError);
+}
+
+TEST_CASE("Every preset trains and reports exactly its terms", "[trainer]") {
+  const auto data = curve_data(64, 1);
+  const std::map<train::Preset, std::vector<std::string>> expected{
+      {train::Preset::AE, {"rec_x", "total"}},
+      {train::Preset::DCGAN, {"d_x", "adv_x_gen", "total"}},
+      {train::Preset::AAE, {"d_z", "rec_x", "adv_z_enc", "total"}},
+      {train::Preset::AlphaGAN, {"d_x", "d_z", "rec_x", "adv_x_gen", "adv_x_rec", "adv_z_enc", "total"}},
+      {train::Preset::AEGAN, {"d_x", "d_z", "rec_x", "rec_z", "adv_x_gen", "adv_x_rec", "adv_z_enc", "adv_z_rec", "total"}}};
+  for (const auto& [preset, names] : expected) {
+    INFO(train::preset_name(preset));
+    auto nets = make_networks(2);
+    if (preset == train::Preset::DCGAN) nets.encoder = nullptr;  // dcgan needs none
+    Trainer trainer(nets, small(preset));
+    const auto report = trainer.step(data.images.reshape({64, kDim}));
+    std::vector<std::string> got;
+    for (auto& [n, v] : report.losses) {
+      got.push_back(n);
+      CHECK(std::isfinite(v));
+    }
+    CHECK(got == names);
+  }
+  auto nets = make_networks(3);
+  nets.encoder = nullptr;
+  CHECK_THROWS_WITH(Trainer(nets, small(train::Preset::AEGAN)), Catch::Contains("aegan") && Catch::Contains("an encoder"));
+}
+
+TEST_CASE("The ae preset learns to reconstruct; aegan reduces its reconstruction too", "[trainer]") {
+  const auto data = curve_data(256, 4);
+  for (auto preset : {train::Preset::AE, train::Preset::AEGAN}) {
+    INFO(train::preset_name(preset));
+    Trainer trainer(make_networks(4), small(preset));
+    const double before = train::frechet_distance(trainer.reconstruct(data.images), data.images) +
+                          mse_loss(Var<float>(trainer.reconstruct(data.images)), Var<float>(data.images)).item();
+    trainer.fit(data, 40);
+    const double after = train::frechet_distance(trainer.reconstruct(data.images), data.images) +
+                         mse_loss(Var<float>(trainer.reconstruct(data.images)), Var<float>(data.images)).item();
+    CHECK(after < 0.5 * before);
+    CHECK(trainer.steps() == 40 * 16);
+  }
+}
+
+TEST_CASE("A run split by a resume gives the same weights as an uninterrupted one", "[trainer]") {
+  const auto data = curve_data(96, 6);
+  auto opts = small(train::Preset::AEGAN).label_smoothing(0.1).instance_noise(0.1, 30);
+  Trainer straight(make_networks(7), opts);
+  straight.fit(data, 4);
+
+  const auto ckpt = scratch("resume.ckpt");
+  {
+    Trainer first(make_networks(7), opts);
+    first.fit(data, 2, ckpt);
+  }
+  Trainer resumed(make_networks(99), opts);  // different init: everything must come from the file
+  resumed.load_checkpoint(ckpt);
+  CHECK(resumed.epoch() == 2);
+  resumed.fit(data, 4);
+
+  auto a = straight.generator().parameters(), b = resumed.generator().parameters();
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i)
+    for (Index k = 0; k < a[i].numel(); ++k) REQUIRE(a[i].value()[k] == b[i].value()[k]);
+  Tensor<float> z({4, kLatent});
+  CHECK(straight.generate(z)[3] == resumed.generate(z)[3]);  // EMA weights too
+
+  Trainer other(make_networks(7), small(train::Preset::AAE));
+  CHECK_THROWS_WITH(other.load_checkpoint(ckpt), Catch::Contains("preset=aegan") && Catch::Contains("preset=aae"));
+}
+
+TEST_CASE("A non-finite loss stops training, names step and term, keeps the checkpoint", "[trainer]") {
+  auto data = curve_data(32, 8);
+  const auto ckpt = scratch("nan.ckpt");
+  Trainer trainer(make_networks(8), small(train::Preset::AE));
+  trainer.fit(data, 1, ckpt);
+  const std::string before = slurp(ckpt);
+  for (Index i = 0; i < data.size(); ++i) data.images[i * kDim] = std::numeric_limits<float>::quiet_NaN();  // first step of epoch 2 is step 3
+  CHECK_THROWS_WITH(trainer.fit(data, 2, ckpt), Catch::Contains("step 3") && Catch::Contains("rec_x") && Catch::Contains("nan"));
+  CHECK(slurp(ckpt) == before);
+  CHECK(train::Checkpoint::load(ckpt).ints("trainer.progress")[1] == 1);
+}
+
+TEST_CASE("Callbacks see every step and epoch; samplers fit to the encoder's codes", "[trainer]") {
+  const auto data = curve_data(64, 9);
+  Trainer trainer(make_networks(9), small(train::Preset::AEGAN));
+  long steps = 0, epochs = 0;
+  trainer.on_step([&](const train::StepReport& r) {
+    ++steps;
+    CHECK(r.step == steps);
+  });
+  trainer.on_epoch_end([&](long epoch, const std::vector<train::StepReport>& reports) {
+    ++epochs;
+    CHECK(epoch == epochs);
+    CHECK(reports.size() == 4);
+  });
+  trainer.fit(data, 3);
+  CHECK(steps == 12);
+  CHECK(epochs == 3);
+
+  trainer.fit_sampler(models::LatentSampler::Kind::Gmm, data.images, 3);
+  REQUIRE(trainer.sampler());
+  CHECK(trainer.sampler()->components().size() == 3);
+  Rng rng(1);
+  const auto samples = trainer.sample(10, rng);
+  CHECK(samples.shape() == Shape{10, kDim});
+  CHECK(samples.array().abs().maxCoeff() <= 1.0f);  // tanh output
+  CHECK_THROWS_WITH(trainer.step(Tensor<float>({1, kDim})), Catch::Contains("at least 2"));
+}
