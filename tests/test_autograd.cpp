@@ -194,3 +194,18 @@ TEST_CASE("autograd: clear errors for bad shapes", "[autograd]") {
   CHECK_THROWS_WITH((leaf * 2.0f).backward(), Catch::Contains("backward(seed)"));
   CHECK_THROWS_AS(dropout(a, 1.0, true, default_rng()), ValueError);
 }
+
+TEMPLATE_TEST_CASE("gradcheck: cross_entropy, and its known value", "[autograd][gradcheck]", float, double) {
+  using T = TestType;
+  Rng rng(GENERATE(14, 15));
+  const Index n = 1 + static_cast<Index>(rng.below(4)), c = 2 + static_cast<Index>(rng.below(5));
+  auto logits = random_tensor<T>(rng, {n, c});
+  std::vector<int> labels;
+  for (Index i = 0; i < n; ++i) labels.push_back(static_cast<int>(rng.below(static_cast<std::uint64_t>(c))));
+  for (Reduction r : {Reduction::Mean, Reduction::Sum})
+    require_gradcheck<T>([&labels, r](auto& v) { return cross_entropy(v[0], labels, r); }, {logits});
+  Var<T> uniform(Tensor<T>({2, 4}));
+  CHECK(cross_entropy(uniform, {0, 3}).item() == Approx(std::log(4.0)));
+  CHECK_THROWS_WITH(cross_entropy(uniform, {0}), Catch::Contains("[2, 4]") && Catch::Contains("1 labels"));
+  CHECK_THROWS_AS(cross_entropy(uniform, {0, 4}), ValueError);
+}

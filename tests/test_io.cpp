@@ -92,3 +92,14 @@ TEST_CASE("ProgressBar prints plain lines when not on a terminal", "[io]") {
   CHECK(std::count(text.begin(), text.end(), '\n') <= 11);  // about one line per 10%
   CHECK(io::format_duration(3725) == "1:02:05");
 }
+
+TEST_CASE("write_line_chart draws series into a PNG of the requested size", "[io]") {
+  const auto path = scratch("chart.png");
+  std::vector<io::Series> series{{"d_x", {1.4, 1.2, 1.0, 0.9}}, {"rec_x", {0.9, 0.5, 0.3, 0.25}}, {"gap", {0.5, NAN, 0.4, 0.3}}};
+  io::write_line_chart(path, series, 400, 200);
+  const std::string png = slurp(path);
+  CHECK(png.substr(1, 3) == "PNG");
+  CHECK(be32(png, 16) == 400);
+  CHECK(be32(png, 20) == 200);
+  CHECK_THROWS_AS(io::write_line_chart(path, {}), ValueError);
+}

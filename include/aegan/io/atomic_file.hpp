@@ -20,8 +20,10 @@ class AtomicFile {
   explicit AtomicFile(std::filesystem::path target)
       : target_(std::move(target)), temp_(target_.string() + ".tmp" + std::to_string(::getpid())) {
     const auto dir = target_.parent_path();
-    if (!dir.empty() && !std::filesystem::is_directory(dir))
-      throw IoError("cannot write " + target_.string() + ": folder " + dir.string() + " does not exist");
+    std::error_code ec;  // the error_code overloads: a filesystem_error is not an aegan::Error
+    if (!dir.empty() && !std::filesystem::is_directory(dir, ec))
+      throw IoError("cannot write " + target_.string() + ": " +
+                    (std::filesystem::exists(dir, ec) ? dir.string() + " is not a folder" : "folder " + dir.string() + " does not exist"));
     file_ = std::fopen(temp_.c_str(), "wb");
     if (!file_) throw IoError("cannot write " + target_.string() + ": cannot create " + temp_.string() + " (" + std::strerror(errno) + ")");
   }

@@ -1,3 +1,4 @@
 #pragma once
 #include "aegan/models/gan.hpp"
 #include "aegan/models/latent.hpp"
+#include "aegan/models/mnist_nets.hpp"

@@ -91,8 +91,14 @@ class Checkpoint {
 
   /// Reads and validates a checkpoint file.
   static Checkpoint load(const std::filesystem::path& path) {
+    // Only regular files: a folder would "open" and report a nonsense size, a FIFO would block.
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (std::filesystem::is_directory(status)) throw IoError("checkpoint " + path.string() + ": is a folder, expected a checkpoint file");
+    if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+      throw IoError("checkpoint " + path.string() + ": not a regular file");
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw IoError("checkpoint " + path.string() + ": cannot open (" + (std::filesystem::exists(path) ? "unreadable" : "no such file") + ")");
+    if (!in) throw IoError("checkpoint " + path.string() + ": cannot open (" + (std::filesystem::exists(status) ? "unreadable" : "no such file") + ")");
     in.seekg(0, std::ios::end);
     const auto size = static_cast<std::uint64_t>(in.tellg());
     in.seekg(0);

@@ -18,9 +18,7 @@ Var<T> elementwise_loss(const Var<T>& pred, const Var<T>& target, Reduction r, c
                      target.shape().to_string() + " differ");
   if (pred.numel() == 0) throw ShapeError(std::string(op) + ": empty input");
   const double scale = r == Reduction::Mean ? 1.0 / static_cast<double>(pred.numel()) : 1.0;
-  Tensor<T> per = Tensor<T>::uninitialized(pred.shape());
-  kernels::binary(pred.value(), target.value(), per, f);
-  Tensor<T> out = Tensor<T>::scalar(static_cast<T>(kernels::sum(per) * scale));
+  Tensor<T> out = Tensor<T>::scalar(static_cast<T>(kernels::binary_sum(pred.value(), target.value(), f) * scale));
   return Var<T>::make(std::move(out), op, {pred, target}, [pred, target, scale, dp, dt](const Tensor<T>& g) {
     const T s = static_cast<T>(g.item() * scale);
     if (pred.requires_grad()) {
@@ -72,6 +70,41 @@ Var<T> bce_with_logits(const Var<T>& logits, const Var<T>& target, Reduction r =
       logits, target, r, "bce_with_logits",
       [](auto x, auto t) { return x.max(T(0)) - x * t + (-x.abs()).exp().log1p(); },
       [](auto x, auto t) { return T(1) / (T(1) + (-x).exp()) - t; }, [](auto x, auto) { return -x; });
+}
+
+}  // namespace aegan
+
+namespace aegan {
+
+/// Softmax cross-entropy of logits [N, C] against integer class labels, in the stable
+/// log-sum-exp form; the gradient is (softmax - onehot) / N for Mean.
+template <Scalar T>
+Var<T> cross_entropy(const Var<T>& logits, const std::vector<int>& labels, Reduction r = Reduction::Mean) {
+  if (logits.value().rank() != 2 || logits.dim(0) != static_cast<Index>(labels.size()) || logits.dim(0) == 0)
+    throw ShapeError("cross_entropy: logits " + logits.shape().to_string() + " for " + std::to_string(labels.size()) +
+                     " labels, expected [N, classes] with N = the label count");
+  const Index n = logits.dim(0), c = logits.dim(1);
+  for (int l : labels)
+    if (l < 0 || l >= c) throw ValueError("cross_entropy: label " + std::to_string(l) + " outside [0, " + std::to_string(c) + ")");
+  auto probs = std::make_shared<Tensor<T>>(Tensor<T>::uninitialized(logits.shape()));
+  double total = 0;
+  const auto x = logits.value().matrix(n, c);
+  auto p = probs->matrix(n, c);
+  for (Index i = 0; i < n; ++i) {
+    const T m = x.row(i).maxCoeff();
+    p.row(i) = (x.row(i).array() - m).exp().matrix();
+    const T s = p.row(i).sum();
+    p.row(i) /= s;
+    total += static_cast<double>(std::log(s) + m - x(i, labels[static_cast<std::size_t>(i)]));
+  }
+  const double scale = r == Reduction::Mean ? 1.0 / static_cast<double>(n) : 1.0;
+  Tensor<T> out = Tensor<T>::scalar(static_cast<T>(total * scale));
+  return Var<T>::make(std::move(out), "cross_entropy", {logits}, [logits, labels, probs, scale, n, c](const Tensor<T>& g) {
+    Tensor<T> gx = *probs;
+    for (Index i = 0; i < n; ++i) gx[i * c + labels[static_cast<std::size_t>(i)]] -= T(1);
+    gx.array() *= static_cast<T>(g.item() * scale);
+    autograd::send_grad(logits, std::move(gx));
+  });
 }
 
 }  // namespace aegan

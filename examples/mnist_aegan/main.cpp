@@ -1,0 +1,261 @@
+// examples/mnist_aegan: train an autoencoder combined with GANs (Lazarou 2020) on MNIST or
+// Fashion-MNIST and generate digits. Every output lands in --out: per-epoch sample grids, test
+// digits over their reconstructions, latent interpolations, loss curves (PNG + CSV), metrics.json,
+// the checkpoint, and --samples generated digits as an IDX file any external tool can score.
+#include <aegan/aegan.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <fstream>
+
+using namespace aegan;
+using T = float;
+using Net = nn::Sequential<T>;
+using Trainer = train::AEGANTrainer<Net, Net, Net, Net>;
+namespace fs = std::filesystem;
+
+namespace {
+struct Flags {
+  fs::path data;
+  std::string dataset = "mnist", preset = "aegan", sampler = "gmm";
+  long epochs = 30;
+  Index width = 32, latent = 16, batch = 64, samples = 2000;
+  int threads = 2;
+  std::uint64_t seed = 1;
+  fs::path out = "out/mnist_aegan", resume, classifier = "out/classifier/classifier.ckpt";
+};
+
+Tensor<T> to_unit_range(const Tensor<T>& x) {  // [-1, 1] -> [0, 1]
+  Tensor<T> y = x;
+  y.array() = (y.array() + T(1)) * T(0.5);
+  return y;
+}
+
+Tensor<T> rows(const Tensor<T>& x, Index first, Index count) {
+  Shape s = x.shape();
+  s[0] = count;
+  Tensor<T> out = Tensor<T>::uninitialized(s);
+  const Index per = x.numel() / x.dim(0);
+  std::copy_n(x.data() + first * per, count * per, out.data());
+  return out;
+}
+
+template <class F>
+Tensor<T> in_chunks(const Tensor<T>& x, F f, Index chunk = 500) {
+  Tensor<T> out = Tensor<T>::uninitialized(x.shape());
+  const Index per = x.numel() / x.dim(0);
+  for (Index start = 0; start < x.dim(0); start += chunk) {
+    const Index m = std::min(chunk, x.dim(0) - start);
+    const Tensor<T> y = f(rows(x, start, m));
+    std::copy_n(y.data(), m * per, out.data() + start * per);
+  }
+  return out;
+}
+
+void write_samples_idx(const fs::path& path, const Tensor<T>& unit_images) {
+  data::IdxArray a;
+  a.dims = {unit_images.dim(0), 28, 28};
+  a.values.resize(static_cast<std::size_t>(unit_images.numel()));
+  for (Index i = 0; i < unit_images.numel(); ++i)
+    a.values[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(std::lround(std::clamp(unit_images[i], T(0), T(1)) * T(255)));
+  data::write_idx(path, a);
+}
+
+/// Rows of `steps` images walking linearly in latent space between encoded test digits.
+Tensor<T> interpolations(Trainer& trainer, const Tensor<T>& test, Index pairs, Index steps, Rng& rng) {
+  const Index z = trainer.latent_dim();
+  Tensor<T> ends;
+  if (trainer.options().weights().uses_encoder()) ends = trainer.encode(rows(test, 0, 2 * pairs));
+  else ends = models::LatentSampler::prior(z).sample<T>(2 * pairs, rng);
+  Tensor<T> codes = Tensor<T>::uninitialized({pairs * steps, z});
+  for (Index p = 0; p < pairs; ++p)
+    for (Index s = 0; s < steps; ++s) {
+      const T t = static_cast<T>(s) / static_cast<T>(steps - 1);
+      for (Index j = 0; j < z; ++j)
+        codes[(p * steps + s) * z + j] = (1 - t) * ends[(2 * p) * z + j] + t * ends[(2 * p + 1) * z + j];
+    }
+  return trainer.generate(codes);
+}
+
+std::string json_number(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags f;
+  CLI::App app{"aegan: train an AE-GAN on MNIST digits and generate new ones"};
+  app.failure_message(CLI::FailureMessage::simple);
+  app.add_option("--data", f.data, "folder with train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (raw or .gz); default data/mnist, or Debian's Fashion-MNIST for --dataset fashion")
+      ->check(CLI::ExistingDirectory);
+  app.add_option("--dataset", f.dataset, "mnist or fashion")->check(CLI::IsMember({"mnist", "fashion"}));
+  app.add_option("--preset", f.preset, "ae, dcgan, aae, alpha_gan or aegan (docs/presets.md)")
+      ->check(CLI::IsMember({"ae", "dcgan", "aae", "alpha_gan", "aegan"}));
+  app.add_option("--epochs", f.epochs, "training epochs (a resumed run continues up to this total)")->check(CLI::Range(1L, 100000L));
+  app.add_option("--width", f.width, "network width W (32 fast, 64 best)")->check(CLI::Range(Index(1), Index(1024)));
+  app.add_option("--latent", f.latent, "latent size z")->check(CLI::Range(Index(1), Index(1024)));
+  app.add_option("--batch", f.batch, "batch size (at least 2)")->check(CLI::Range(Index(2), Index(65536)));
+  app.add_option("--threads", f.threads, "CPU threads")->check(CLI::Range(1, 1024));
+  app.add_option("--seed", f.seed, "random seed: same seed and threads give the same run");
+  app.add_option("--out", f.out, "output folder (created if missing)");
+  app.add_option("--resume", f.resume, "continue from a checkpoint written by an earlier run with the same flags")->check(CLI::ExistingFile);
+  app.add_option("--sampler", f.sampler, "latent density for the final samples: prior, gaussian or gmm (fitted to E(train))")
+      ->check(CLI::IsMember({"prior", "gaussian", "gmm"}));
+  app.add_option("--samples", f.samples, "number of generated digits written to samples-idx3-ubyte")->check(CLI::Range(Index(0), Index(1000000)));
+  app.add_option("--classifier", f.classifier, "classifier from examples/mnist_classifier for FID and coverage in metrics.json");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    set_num_threads(f.threads);
+    if (f.data.empty()) f.data = f.dataset == "fashion" ? fs::path("/usr/share/datasets/fashion-mnist") : fs::path("data/mnist");
+    const train::Preset preset = train::parse_preset(f.preset);
+    if (f.sampler != "prior" && !train::preset_weights(preset).uses_encoder())
+      throw ValueError("--sampler " + f.sampler + " needs an encoder, and preset " + f.preset + " trains none; use --sampler prior");
+    fs::create_directories(f.out);
+
+    const auto train_set = data::load_mnist<T>(f.data, data::Split::Train, data::PixelRange::MinusOneOne);
+    const auto test_set = data::load_mnist<T>(f.data, data::Split::Test, data::PixelRange::MinusOneOne);
+    for (const auto* set : {&train_set, &test_set})
+      if (set->images.dim(2) != 28 || set->images.dim(3) != 28)
+        throw ShapeError("mnist_aegan: the networks take 28x28 images, " + f.data.string() + " holds " + set->images.shape().to_string());
+    std::printf("%s: %lld train / %lld test images from %s; preset %s, W=%lld z=%lld, batch %lld, %d threads\n", f.dataset.c_str(),
+                static_cast<long long>(train_set.size()), static_cast<long long>(test_set.size()), f.data.c_str(), f.preset.c_str(),
+                static_cast<long long>(f.width), static_cast<long long>(f.latent), static_cast<long long>(f.batch), f.threads);
+
+    Rng init(f.seed);
+    Trainer::Networks nets;
+    nets.generator = models::mnist::generator<T>(f.width, f.latent, init);
+    nets.encoder = models::mnist::encoder<T>(f.width, f.latent, init);
+    nets.dx = models::mnist::image_critic<T>(f.width, init);
+    nets.dz = models::mnist::latent_critic<T>(f.latent, init);
+    nets.latent_dim = f.latent;
+    Trainer trainer(nets, train::AEGANOptions(preset).batch_size(f.batch).seed(f.seed));
+    const fs::path checkpoint = f.out / "checkpoint.ckpt";
+    if (!f.resume.empty()) {
+      trainer.load_checkpoint(f.resume);
+      std::printf("resumed from %s at epoch %ld\n", f.resume.c_str(), trainer.epoch());
+    }
+
+    // Progress, CSV and per-epoch sample grids through the trainer's callbacks.
+    Rng fixed_rng(f.seed + 1);
+    const Tensor<T> fixed_z = models::LatentSampler::prior(f.latent).sample<T>(64, fixed_rng);
+    const Index steps_per_epoch = train_set.size() / f.batch;
+    std::unique_ptr<io::ProgressBar> bar;
+    std::vector<std::string> names;
+    std::vector<double> sums;
+    std::vector<io::Series> curves;
+    std::unique_ptr<io::CsvWriter> csv;
+    trainer.on_step([&](const train::StepReport& r) {
+      if (!bar) {
+        bar = std::make_unique<io::ProgressBar>(steps_per_epoch, "epoch " + std::to_string(r.epoch) + "/" + std::to_string(f.epochs));
+        names.clear();
+        for (auto& [n, v] : r.losses) names.push_back(n);
+        sums.assign(names.size(), 0.0);
+      }
+      const Index done = (r.step - 1) % steps_per_epoch + 1;
+      std::vector<std::pair<std::string, double>> running;
+      for (std::size_t i = 0; i < r.losses.size(); ++i) {
+        sums[i] += r.losses[i].second;
+        running.emplace_back(names[i], sums[i] / static_cast<double>(done));
+      }
+      bar->update(done, running);
+    });
+    trainer.on_epoch_end([&](long epoch, const std::vector<train::StepReport>& reports) {
+      const double seconds = bar ? bar->seconds_since_start() : 0.0;
+      if (bar) bar->finish();
+      bar.reset();
+      if (!csv) {
+        std::vector<std::string> columns{"epoch", "seconds"};
+        for (auto& n : names) columns.push_back(n);
+        csv = std::make_unique<io::CsvWriter>(f.out / "losses.csv", columns);
+        for (auto& n : names) curves.push_back({n, {}});
+      }
+      std::vector<double> row{static_cast<double>(epoch), seconds};
+      std::printf("epoch %ld  %.1fs ", epoch, seconds);
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        double mean = 0;
+        for (auto& r : reports) mean += r.losses[i].second;
+        mean /= static_cast<double>(reports.size());
+        row.push_back(mean);
+        curves[i].values.push_back(mean);
+        std::printf(" %s %.4f", names[i].c_str(), mean);
+      }
+      std::printf("\n");
+      std::fflush(stdout);
+      csv->row(row);
+      char name[64];
+      std::snprintf(name, sizeof name, "samples_epoch_%03ld.png", epoch);
+      io::write_image_grid(f.out / name, to_unit_range(trainer.generate(fixed_z)), io::GridOptions().columns(8).scale(2));
+      io::write_line_chart(f.out / "losses.png", curves);
+    });
+    trainer.fit(train_set, f.epochs, checkpoint);
+
+    // After training: the latent density, the pictures, the samples and the numbers.
+    const models::LatentSampler::Kind kind = f.sampler == "prior"      ? models::LatentSampler::Kind::Prior
+                                             : f.sampler == "gaussian" ? models::LatentSampler::Kind::Gaussian
+                                                                       : models::LatentSampler::Kind::Gmm;
+    trainer.fit_sampler(kind, train_set.images);
+    trainer.save_checkpoint(checkpoint);
+    Rng sample_rng(f.seed + 2);
+    const bool has_encoder = trainer.options().weights().uses_encoder();
+    if (has_encoder) {
+      Tensor<T> grid = Tensor<T>::uninitialized({32, 1, 28, 28});
+      const Tensor<T> originals = rows(test_set.images, 0, 16);
+      const Tensor<T> rebuilt = trainer.reconstruct(originals);
+      std::copy_n(originals.data(), originals.numel(), grid.data());
+      std::copy_n(rebuilt.data(), rebuilt.numel(), grid.data() + originals.numel());
+      io::write_image_grid(f.out / "reconstructions.png", to_unit_range(grid), io::GridOptions().columns(16).scale(2));
+    }
+    io::write_image_grid(f.out / "interpolations.png", to_unit_range(interpolations(trainer, test_set.images, 8, 10, sample_rng)),
+                         io::GridOptions().columns(10).scale(2));
+    const Tensor<T> final_samples = to_unit_range(trainer.sample(std::max<Index>(f.samples, 64), sample_rng));
+    io::write_image_grid(f.out / "samples.png", rows(final_samples, 0, 64), io::GridOptions().columns(8).scale(2));
+    if (f.samples > 0) write_samples_idx(f.out / "samples-idx3-ubyte", rows(final_samples, 0, f.samples));
+
+    std::string json = "{\n  \"dataset\": \"" + f.dataset + "\",\n  \"preset\": \"" + f.preset + "\",\n  \"epochs\": " +
+                       std::to_string(trainer.epoch()) + ",\n  \"steps\": " + std::to_string(trainer.steps()) + ",\n  \"width\": " +
+                       std::to_string(f.width) + ",\n  \"latent\": " + std::to_string(f.latent) + ",\n  \"sampler\": \"" + f.sampler + "\"";
+    if (has_encoder) {
+      const Tensor<T> rebuilt = in_chunks(test_set.images, [&](const Tensor<T>& x) { return trainer.reconstruct(x); });
+      const double mse = (rebuilt.array() - test_set.images.array()).square().template cast<double>().mean() / 4.0;  // on [0, 1]
+      json += ",\n  \"test_reconstruction_mse\": " + json_number(mse);
+      std::printf("test reconstruction MSE (on [0,1]): %.5f\n", mse);
+    }
+    if (fs::exists(f.classifier)) {
+      train::MnistEvaluator<T> evaluator(f.classifier);
+      const Tensor<T> test01 = to_unit_range(test_set.images), train01 = to_unit_range(train_set.images);
+      const Index n = std::min<Index>(test_set.size(), train_set.size());
+      json += ",\n  \"fid_samples\": " + std::to_string(n) + ",\n  \"samplers\": {";
+      std::vector<std::string> kinds{"prior"};
+      if (has_encoder) kinds = {"prior", "gaussian", "gmm"};
+      for (std::size_t k = 0; k < kinds.size(); ++k) {
+        if (kinds[k] != "prior")
+          trainer.fit_sampler(kinds[k] == "gaussian" ? models::LatentSampler::Kind::Gaussian : models::LatentSampler::Kind::Gmm,
+                              train_set.images);
+        else
+          trainer.fit_sampler(models::LatentSampler::Kind::Prior, train_set.images);
+        Rng r(f.seed + 3);
+        const auto s = evaluator.score(to_unit_range(trainer.sample(n, r)), test01, test_set.labels, train01);
+        std::printf("%-8s FID %.3f (real-vs-real floor %.3f)  coverage %d/10  class KL %.4f\n", kinds[k].c_str(), s.fid, s.fid_floor,
+                    s.coverage, s.class_kl);
+        json += std::string(k ? "," : "") + "\n    \"" + kinds[k] + "\": {\"fid\": " + json_number(s.fid) + ", \"fid_floor\": " +
+                json_number(s.fid_floor) + ", \"coverage\": " + std::to_string(s.coverage) + ", \"class_kl\": " + json_number(s.class_kl) + "}";
+      }
+      json += "\n  }";
+      trainer.fit_sampler(kind, train_set.images);  // leave the requested sampler in place
+    } else {
+      std::printf("no classifier at %s: metrics.json has no FID (train one with examples/mnist_classifier)\n", f.classifier.c_str());
+    }
+    json += "\n}\n";
+    io::write_file_atomically(f.out / "metrics.json", json);
+    std::printf("outputs in %s\n", f.out.c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
