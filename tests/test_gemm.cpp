@@ -1,0 +1,70 @@
+// kernels::gemm (aegan's AVX-512 float kernel where the host has it, Eigen elsewhere) against a
+// naive double-precision product, over shapes that cross every blocking boundary.
+#include <catch2/catch.hpp>
+
+#include <aegan/tensor/kernels/gemm.hpp>
+#include <aegan/tensor/rng.hpp>
+
+#include <vector>
+
+using namespace aegan;
+using kernels::Trans;
+
+namespace {
+template <class T>
+void check_gemm(Index M, Index N, Index K, Trans ta, Trans tb, T alpha, T beta, bool with_bias, Rng& rng) {
+  std::vector<T> A(static_cast<std::size_t>(M * K)), B(static_cast<std::size_t>(K * N)), C(static_cast<std::size_t>(M * N)),
+      bias(static_cast<std::size_t>(N));
+  for (auto* v : {&A, &B, &C, &bias})
+    for (T& x : *v) x = static_cast<T>(rng.uniform(-1, 1));
+  std::vector<double> expect(static_cast<std::size_t>(M * N));
+  for (Index i = 0; i < M; ++i)
+    for (Index j = 0; j < N; ++j) {
+      double acc = 0;
+      for (Index k = 0; k < K; ++k) {
+        const double a = ta == Trans::No ? A[static_cast<std::size_t>(i * K + k)] : A[static_cast<std::size_t>(k * M + i)];
+        const double b = tb == Trans::No ? B[static_cast<std::size_t>(k * N + j)] : B[static_cast<std::size_t>(j * K + k)];
+        acc += a * b;
+      }
+      const auto ij = static_cast<std::size_t>(i * N + j);
+      expect[ij] = with_bias ? acc + bias[static_cast<std::size_t>(j)] : alpha * acc + beta * C[ij];
+    }
+  if (with_bias)
+    kernels::gemm_bias(ta, tb, M, N, K, A.data(), B.data(), bias.data(), C.data());
+  else
+    kernels::gemm(ta, tb, M, N, K, alpha, A.data(), B.data(), beta, C.data());
+  const double tol = std::is_same_v<T, float> ? 2e-4 * std::sqrt(static_cast<double>(K) + 1) : 1e-10 * static_cast<double>(K + 1);
+  double worst = 0;  // one assertion per call: the largest scaled error and where it is
+  std::size_t where = 0;
+  for (std::size_t i = 0; i < C.size(); ++i) {
+    const double err = std::abs(C[i] - expect[i]) / (1 + std::abs(expect[i]));
+    if (err > worst) { worst = err; where = i; }
+  }
+  INFO("M " << M << " N " << N << " K " << K << " ta " << (ta == Trans::Yes) << " tb " << (tb == Trans::Yes) << " element " << where);
+  REQUIRE(worst <= tol);
+}
+}  // namespace
+
+TEMPLATE_TEST_CASE("gemm matches a naive product on many shapes", "[gemm]", float, double) {
+  Rng rng(GENERATE(1, 2, 3, 4, 5, 6));
+  const std::vector<Index> sizes{1, 2, 3, 7, 8, 15, 16, 17, 31, 33, 48, 64, 65, 97, 130, 257, 300};
+  for (int trial = 0; trial < 12; ++trial) {
+    const Index M = sizes[rng.below(sizes.size())], N = sizes[rng.below(sizes.size())], K = sizes[rng.below(sizes.size())];
+    const Trans ta = rng.bernoulli(0.5) ? Trans::Yes : Trans::No, tb = rng.bernoulli(0.5) ? Trans::Yes : Trans::No;
+    const int mode = static_cast<int>(rng.below(4));
+    if (mode == 0) check_gemm<TestType>(M, N, K, ta, tb, TestType(1), TestType(0), false, rng);
+    if (mode == 1) check_gemm<TestType>(M, N, K, ta, tb, TestType(0.5), TestType(1), false, rng);
+    if (mode == 2) check_gemm<TestType>(M, N, K, ta, tb, TestType(-2), TestType(0.25), false, rng);
+    if (mode == 3) check_gemm<TestType>(M, N, K, ta, tb, TestType(1), TestType(0), true, rng);
+  }
+}
+
+TEST_CASE("gemm: large shapes of the conv layers, K = 0 and beta with NaN-free C", "[gemm]") {
+  Rng rng(9);
+  check_gemm<float>(128, 49 * 64, 1024, Trans::No, Trans::No, 1.0f, 0.0f, false, rng);  // Conv2d 64->128 on 14x14
+  check_gemm<float>(1024, 196, 128, Trans::Yes, Trans::No, 1.0f, 0.0f, false, rng);     // ConvTranspose2d 128->64
+  check_gemm<float>(64, 784, 256, Trans::No, Trans::Yes, 1.0f, 0.0f, true, rng);        // Linear with bias
+  std::vector<float> C(6, 3.0f);
+  kernels::gemm<float>(Trans::No, Trans::No, 2, 3, 0, 1.0f, nullptr, nullptr, 0.5f, C.data());  // K = 0: C = beta C
+  for (float c : C) CHECK(c == 1.5f);
+}
