@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: install packages, fetch the data, configure, build,
-# and run every test with ctest. Usage: scripts/test.sh [BUILD_DIR]   (default: build)
+# and run every test with ctest; then the same tests again under AddressSanitizer +
+# UndefinedBehaviorSanitizer (scripts/sanitize.sh) and a bounded fuzzing run of every parser of
+# untrusted bytes (scripts/fuzz.sh). Any failure stops it with a non-zero status.
+# Usage: scripts/test.sh [--quick] [BUILD_DIR]   (default: build)
+#   --quick  only the normal build and tests (skip the sanitizer and fuzzing stages)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+quick=0
+if [ "${1:-}" = "--quick" ]; then
+  quick=1
+  shift
+fi
 build="${1:-$root/build}"
 jobs="$(nproc)"
 
@@ -11,5 +20,12 @@ jobs="$(nproc)"
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DAEGAN_MNIST_DIR="$root/data/mnist"
 cmake --build "$build" -j "$jobs"
-cd "$build"
-ctest --output-on-failure -j "$jobs"
+(cd "$build" && ctest --output-on-failure -j "$jobs")
+
+if [ "$quick" -eq 1 ]; then
+  echo "test: normal suite passed (--quick: sanitizer and fuzzing stages skipped)"
+  exit 0
+fi
+AEGAN_MNIST_DIR="$root/data/mnist" "$root/scripts/sanitize.sh"
+"$root/scripts/fuzz.sh"
+echo "test: normal suite, sanitizers and fuzzers all passed"

@@ -1,7 +1,13 @@
 #pragma once
 #include "aegan/nn/activation.hpp"
+#include "aegan/nn/batchnorm.hpp"
+#include "aegan/nn/conv.hpp"
 #include "aegan/nn/dropout.hpp"
+#include "aegan/nn/dropout2d.hpp"
 #include "aegan/nn/init.hpp"
 #include "aegan/nn/linear.hpp"
 #include "aegan/nn/module.hpp"
+#include "aegan/nn/pool.hpp"
+#include "aegan/nn/reshape.hpp"
 #include "aegan/nn/sequential.hpp"
+#include "aegan/nn/upsample.hpp"

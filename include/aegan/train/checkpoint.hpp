@@ -191,12 +191,19 @@ class Checkpoint {
                     std::to_string(Shape::kMaxRank) + ")");
     std::vector<Index> dims;
     std::uint64_t count = 1;
+    std::uint64_t extent = 1;  // product of the non-zero dims: bounded even when a 0 makes count 0
     for (int i = 0; i < rank; ++i) {
       const auto d = r.pod<std::uint64_t>("tensor dimension");
       // Reject before multiplying past the bytes actually present (no overflow, no huge allocation).
       if (d != 0 && count > (r.bytes.size() - r.at) / sizeof(T) / d)
         throw IoError("checkpoint " + r.origin + ": tensor '" + name + "' claims more elements than the file holds");
+      // An empty tensor ([0, d...]) holds no bytes, but its other dims must still be sane sizes
+      // whose products (numel_from, strides) cannot overflow an Index.
+      if (d != 0 && extent > kMaxPayload / d)
+        throw IoError("checkpoint " + r.origin + ": tensor '" + name + "' claims dimension " + std::to_string(d) +
+                      ", beyond any tensor a checkpoint can hold");
       count *= d;
+      if (d != 0) extent *= d;
       dims.push_back(static_cast<Index>(d));
     }
     r.need(count * sizeof(T), "tensor data");

@@ -14,27 +14,30 @@ template <Scalar T, class Fwd, class Bwd>
 Var<T> pointwise(const Var<T>& x, const char* op, bool save_output, Fwd fwd, Bwd bwd) {
   Tensor<T> out = map(x.value(), fwd);
   if (!autograd::grad_mode() || !x.requires_grad()) return Var<T>::make(std::move(out), op, {}, nullptr);
-  auto saved = save_output ? std::make_shared<Tensor<T>>(out) : nullptr;
-  return Var<T>::make(std::move(out), op, {x}, [x, saved, bwd](const Tensor<T>& g) {
+  Var<T> y = Var<T>::make(std::move(out), op, {x}, nullptr);
+  // The closure is stored in y's own node and only runs while backward() holds that node, so it
+  // reads the saved output in place rather than keeping a copy of it (as PyTorch saves outputs).
+  const Tensor<T>* saved = save_output ? &y.node()->value : nullptr;
+  y.node()->backward = [x, saved, bwd](const Tensor<T>& g) {
     Tensor<T> gx = Tensor<T>::uninitialized(g.shape());
     kernels::binary(saved ? *saved : x.value(), g, gx, bwd);
     send_grad(x, std::move(gx));
-  });
+  };
+  return y;
 }
 }  // namespace autograd
 
 template <Scalar T>
 Var<T> relu(const Var<T>& x) {
   return autograd::pointwise(
-      x, "relu", false, [](auto v) { return v.max(T(0)); },
-      [](auto v, auto g) { return (v > T(0)).select(g, T(0)); });
+      x, "relu", false, [](auto v) { return v.max(T(0)); }, [](T v, T g) { return g * (v > T(0) ? T(1) : T(0)); });
 }
 
 template <Scalar T>
 Var<T> leaky_relu(const Var<T>& x, T negative_slope = T(0.01)) {
   return autograd::pointwise(
-      x, "leaky_relu", false, [=](auto v) { return (v > T(0)).select(v, v * negative_slope); },
-      [=](auto v, auto g) { return (v > T(0)).select(g, g * negative_slope); });
+      x, "leaky_relu", false, [=](auto v) { return v.max(T(0)) + negative_slope * v.min(T(0)); },
+      [=](T v, T g) { return g * (v > T(0) ? T(1) : negative_slope); });
 }
 
 template <Scalar T>

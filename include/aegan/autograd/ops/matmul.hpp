@@ -1,6 +1,6 @@
 #pragma once
-// Matrix products. linear() fuses x·Wᵀ + b into one GEMM (the bias is written into the output
-// first and the GEMM accumulates onto it), the shape PyTorch's nn.Linear uses.
+// Matrix products. linear() fuses x·Wᵀ + b into one GEMM (kernels::gemm_bias adds the bias as the
+// kernel stores C), the shape PyTorch's nn.Linear uses.
 #include "aegan/autograd/ops/arith.hpp"
 #include "aegan/tensor/kernels/gemm.hpp"
 
@@ -43,12 +43,11 @@ Var<T> linear(const Var<T>& x, const Var<T>& weight, const Var<T>& bias = {}) {
                      weight.shape().to_string() + " (expected [" + std::to_string(out_f) + "])");
   const Index N = x.dim(0);
   Tensor<T> out = Tensor<T>::uninitialized({N, out_f});
-  T beta = T(0);
-  if (bias.defined()) {
-    out.matrix(N, out_f).rowwise() = bias.value().matrix(1, out_f).row(0);
-    beta = T(1);
-  }
-  kernels::gemm(Trans::No, Trans::Yes, N, out_f, in_f, T(1), x.value().data(), weight.value().data(), beta, out.data());
+  if (bias.defined())
+    kernels::gemm_bias(Trans::No, Trans::Yes, N, out_f, in_f, x.value().data(), weight.value().data(),
+                       bias.value().data(), out.data());
+  else
+    kernels::gemm(Trans::No, Trans::Yes, N, out_f, in_f, T(1), x.value().data(), weight.value().data(), T(0), out.data());
   std::vector<Var<T>> inputs{x, weight};
   if (bias.defined()) inputs.push_back(bias);
   return Var<T>::make(std::move(out), "linear", std::move(inputs), [x, weight, bias, N, in_f, out_f](const Tensor<T>& g) {
@@ -64,7 +63,7 @@ Var<T> linear(const Var<T>& x, const Var<T>& weight, const Var<T>& bias = {}) {
     }
     if (bias.defined() && bias.requires_grad()) {
       Tensor<T> gb = Tensor<T>::uninitialized({out_f});
-      gb.matrix(1, out_f).row(0) = g.matrix(N, out_f).colwise().sum();
+      kernels::reduce_broadcast(g, kernels::Broadcast{N, out_f, 1}, gb.data());  // column sums, row by row
       autograd::send_grad(bias, std::move(gb));
     }
   });

@@ -1,7 +1,10 @@
 #pragma once
 // Elementwise kernels. Each takes an Eigen-array functor so one loop body serves every op and
 // still vectorizes; large tensors are split across threads with parallel_for.
+#include <algorithm>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include "aegan/tensor/parallel.hpp"
 #include "aegan/tensor/tensor.hpp"
@@ -10,24 +13,38 @@ namespace aegan::kernels {
 
 inline constexpr Index kElementwiseGrain = 1 << 15;  // below this, threading costs more than it saves
 
-/// out[i] = f(in[i]) where f maps an Eigen array segment to an expression.
+/// out[i] = f(in[i]). f is either generic, mapping an Eigen array segment to an expression, or
+/// takes one scalar T: branchy ops (ReLU masks) use the scalar form, because Eigen 3.4 does not
+/// vectorize select() while a forced-SIMD loop over a scalar ternary compiles to masked blends.
 template <Scalar T, class F>
 void unary(const Tensor<T>& in, Tensor<T>& out, F f) {
   const T* x = in.data();
   T* y = out.data();
   parallel_for(in.numel(), kElementwiseGrain, [&](Index b, Index e) {
-    ArrayMap<T>(y + b, e - b) = f(ConstArrayMap<T>(x + b, e - b));
+    if constexpr (std::is_invocable_v<F, ConstArrayMap<T>>) {
+      ArrayMap<T>(y + b, e - b) = f(ConstArrayMap<T>(x + b, e - b));
+    } else {
+      const F fn = f;  // a local copy keeps captured constants in registers across the loop
+#pragma omp simd
+      for (Index i = b; i < e; ++i) y[i] = fn(x[i]);
+    }
   });
 }
 
-/// out[i] = f(a[i], b[i]) for same-shape a and b.
+/// out[i] = f(a[i], b[i]) for same-shape a and b; f generic over Eigen arrays or scalar, as in unary().
 template <Scalar T, class F>
 void binary(const Tensor<T>& a, const Tensor<T>& b, Tensor<T>& out, F f) {
   const T* x = a.data();
   const T* z = b.data();
   T* y = out.data();
   parallel_for(a.numel(), kElementwiseGrain, [&](Index lo, Index hi) {
-    ArrayMap<T>(y + lo, hi - lo) = f(ConstArrayMap<T>(x + lo, hi - lo), ConstArrayMap<T>(z + lo, hi - lo));
+    if constexpr (std::is_invocable_v<F, ConstArrayMap<T>, ConstArrayMap<T>>) {
+      ArrayMap<T>(y + lo, hi - lo) = f(ConstArrayMap<T>(x + lo, hi - lo), ConstArrayMap<T>(z + lo, hi - lo));
+    } else {
+      const F fn = f;
+#pragma omp simd
+      for (Index i = lo; i < hi; ++i) y[i] = fn(x[i], z[i]);
+    }
   });
 }
 
@@ -130,10 +147,78 @@ void add_into(Tensor<T>& dst, const Tensor<T>& src) {
   });
 }
 
+inline constexpr Index kSumBlock = 1 << 13;  // sums are taken per fixed block, then blocks in order
+
+namespace detail {
+/// Adds x[0, n) into eight double lanes, element i into lane i % 8: a loop compilers vectorize
+/// (float -> double converts and adds), unlike one serial double accumulator.
+template <Scalar T>
+void add_to_lanes(const T* x, Index n, double (&lanes)[8]) {
+  Index i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j) lanes[j] += static_cast<double>(x[i + j]);
+  for (int j = 0; i < n; ++i, ++j) lanes[j] += static_cast<double>(x[i]);
+}
+
+inline double sum_lanes(const double (&lanes)[8]) {
+  return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+}
+
+/// Sum over [0, n) of block_sum(begin, end) for fixed kSumBlock-sized blocks, the blocks computed
+/// in parallel and added in order, so the result is the same for every thread count.
+template <class BlockSum>
+double blocked_sum(Index n, BlockSum&& block_sum) {
+  const Index blocks = (n + kSumBlock - 1) / kSumBlock;
+  if (blocks <= 1) return n > 0 ? block_sum(Index(0), n) : 0.0;
+  double local[64];
+  std::vector<double> heap;
+  double* partial = local;
+  if (blocks > 64) {
+    heap.resize(static_cast<std::size_t>(blocks));
+    partial = heap.data();
+  }
+  parallel_for(blocks, std::max<Index>(1, kElementwiseGrain / kSumBlock), [&](Index b, Index e) {
+    for (Index k = b; k < e; ++k) partial[k] = block_sum(k * kSumBlock, std::min(n, (k + 1) * kSumBlock));
+  });
+  double total = 0;
+  for (Index k = 0; k < blocks; ++k) total += partial[k];
+  return total;
+}
+}  // namespace detail
+
 /// Sum of all elements, accumulated in double for float tensors so large means stay accurate.
+/// Deterministic: the same bits for every thread count.
 template <Scalar T>
 double sum(const Tensor<T>& t) {
-  return t.array().template cast<double>().sum();
+  const T* x = t.data();
+  return detail::blocked_sum(t.numel(), [x](Index lo, Index hi) {
+    double lanes[8] = {};
+    detail::add_to_lanes(x + lo, hi - lo, lanes);
+    return detail::sum_lanes(lanes);
+  });
+}
+
+/// Sum over i of f(a[i], b[i]) for same-shape a and b, without materializing f(a, b): the fused
+/// form of binary() followed by sum(), accumulated in double like sum(). f as in binary().
+template <Scalar T, class F>
+double binary_sum(const Tensor<T>& a, const Tensor<T>& b, F f) {
+  const T* x = a.data();
+  const T* z = b.data();
+  return detail::blocked_sum(a.numel(), [&](Index lo, Index hi) {
+    constexpr Index kChunk = 256;  // a multiple of 8, so lanes line up across chunks
+    alignas(64) T tmp[kChunk];
+    double lanes[8] = {};
+    for (Index c = lo; c < hi; c += kChunk) {
+      const Index len = std::min(kChunk, hi - c);
+      if constexpr (std::is_invocable_v<F, ConstArrayMap<T>, ConstArrayMap<T>>) {
+        ArrayMap<T>(tmp, len) = f(ConstArrayMap<T>(x + c, len), ConstArrayMap<T>(z + c, len));
+      } else {
+        for (Index i = 0; i < len; ++i) tmp[i] = f(x[c + i], z[c + i]);
+      }
+      detail::add_to_lanes(tmp, len, lanes);
+    }
+    return detail::sum_lanes(lanes);
+  });
 }
 
 }  // namespace aegan::kernels

@@ -1,7 +1,15 @@
 #pragma once
-// C = alpha * op(A) * op(B) + beta * C on contiguous row-major buffers, through Eigen's GEMM
+// C = alpha * op(A) * op(B) + beta * C on contiguous row-major buffers. float on an AVX-512 target
+// runs aegan's own packed kernel (sgemm_avx512.hpp); everything else goes through Eigen's GEMM
 // (which blocks for the cache, vectorizes for the host, and threads with OpenMP on its own).
+#include <type_traits>
+
 #include "aegan/tensor/tensor.hpp"
+
+#if defined(__AVX512F__) && defined(__AVX512VL__)
+#define AEGAN_SGEMM_AVX512 1
+#include "aegan/tensor/kernels/sgemm_avx512.hpp"
+#endif
 
 namespace aegan::kernels {
 
@@ -10,6 +18,13 @@ enum class Trans { No, Yes };
 /// op(A) is M x K, op(B) is K x N, C is M x N; all row-major and densely packed.
 template <Scalar T>
 void gemm(Trans ta, Trans tb, Index M, Index N, Index K, T alpha, const T* A, const T* B, T beta, T* C) {
+  if (M == 0 || N == 0) return;
+#ifdef AEGAN_SGEMM_AVX512
+  if constexpr (std::is_same_v<T, float>) {
+    detail::avx512::sgemm(ta == Trans::Yes, tb == Trans::Yes, M, N, K, alpha, A, B, beta, nullptr, C);
+    return;
+  }
+#endif
   using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   Eigen::Map<RowMat> c(C, M, N);
   const Eigen::Map<const RowMat> a(A, ta == Trans::No ? M : K, ta == Trans::No ? K : M);
@@ -23,6 +38,23 @@ void gemm(Trans ta, Trans tb, Index M, Index N, Index K, T alpha, const T* A, co
   if (ta == Trans::No && tb == Trans::Yes) c.noalias() += alpha * a * b.transpose();
   if (ta == Trans::Yes && tb == Trans::No) c.noalias() += alpha * a.transpose() * b;
   if (ta == Trans::Yes && tb == Trans::Yes) c.noalias() += alpha * a.transpose() * b.transpose();
+}
+
+/// C = op(A) op(B) + 1·biasᵀ: `bias` (length N) added to every row, as in x·Wᵀ + b. One pass over
+/// C on the AVX-512 float path (the bias enters in the kernel's store); elsewhere C is filled
+/// with the bias and the GEMM accumulates onto it.
+template <Scalar T>
+void gemm_bias(Trans ta, Trans tb, Index M, Index N, Index K, const T* A, const T* B, const T* bias, T* C) {
+  if (M == 0 || N == 0) return;
+#ifdef AEGAN_SGEMM_AVX512
+  if constexpr (std::is_same_v<T, float>) {
+    detail::avx512::sgemm(ta == Trans::Yes, tb == Trans::Yes, M, N, K, 1.0f, A, B, 0.0f, bias, C);
+    return;
+  }
+#endif
+  using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  Eigen::Map<RowMat>(C, M, N).rowwise() = Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(bias, N);
+  gemm(ta, tb, M, N, K, T(1), A, B, T(1), C);
 }
 
 }  // namespace aegan::kernels

@@ -1,11 +1,15 @@
 #pragma once
 // Fused optimizer updates: one pass over parameter, gradient and state per step, split across
 // threads. These are the whole cost of an optimizer step, so they read each array once.
+#include <algorithm>
 #include <cmath>
 
 #include "aegan/tensor/kernels/elementwise.hpp"
 
 namespace aegan::kernels {
+
+/// Elements per pass of a multi-statement update: every array's chunk stays in L1 between statements.
+inline constexpr Index kOptimChunk = 512;
 
 struct AdamStep {
   double lr, beta1, beta2, eps, weight_decay;
@@ -28,19 +32,22 @@ void adam_update(Tensor<T>& param, const Tensor<T>& grad, Tensor<T>& m, Tensor<T
   T* mp = m.data();
   T* vp = v.data();
   parallel_for(param.numel(), kElementwiseGrain, [&](Index lo, Index hi) {
-    const Index n = hi - lo;
-    ArrayMap<T> P(p + lo, n), M(mp + lo, n), V(vp + lo, n);
-    const ConstArrayMap<T> G(g + lo, n);
-    if (l2 != T(0)) {
-      const auto gd = G + l2 * P;
-      M = b1 * M + (T(1) - b1) * gd;
-      V = b2 * V + (T(1) - b2) * gd.square();
-    } else {
-      M = b1 * M + (T(1) - b1) * G;
-      V = b2 * V + (T(1) - b2) * G.square();
+    // The three statements run chunk by chunk so each array streams through the cache once.
+    for (Index c = lo; c < hi; c += kOptimChunk) {
+      const Index n = std::min(kOptimChunk, hi - c);
+      ArrayMap<T> P(p + c, n), M(mp + c, n), V(vp + c, n);
+      const ConstArrayMap<T> G(g + c, n);
+      if (l2 != T(0)) {
+        const auto gd = G + l2 * P;
+        M = b1 * M + (T(1) - b1) * gd;
+        V = b2 * V + (T(1) - b2) * gd.square();
+      } else {
+        M = b1 * M + (T(1) - b1) * G;
+        V = b2 * V + (T(1) - b2) * G.square();
+      }
+      if (shrink != T(1)) P *= shrink;
+      P -= step_size * M / (V.sqrt() * inv_sqrt_bc2 + eps);
     }
-    if (shrink != T(1)) P *= shrink;
-    P -= step_size * M / (V.sqrt() * inv_sqrt_bc2 + eps);
   });
 }
 
@@ -53,19 +60,22 @@ void sgd_update(Tensor<T>& param, const Tensor<T>& grad, Tensor<T>* buf, double 
   const T* g = grad.data();
   T* b = buf ? buf->data() : nullptr;
   parallel_for(param.numel(), kElementwiseGrain, [&](Index lo, Index hi) {
-    const Index n = hi - lo;
-    ArrayMap<T> P(p + lo, n);
-    const Eigen::Array<T, Eigen::Dynamic, 1> D = ConstArrayMap<T>(g + lo, n) + wd * P;
-    if (!b) {
-      P -= lr_t * D;
-      return;
+    alignas(64) T d[kOptimChunk];  // the decayed gradient, chunk by chunk: no heap temporary
+    for (Index c = lo; c < hi; c += kOptimChunk) {
+      const Index n = std::min(kOptimChunk, hi - c);
+      ArrayMap<T> P(p + c, n), D(d, n);
+      D = ConstArrayMap<T>(g + c, n) + wd * P;
+      if (!b) {
+        P -= lr_t * D;
+        continue;
+      }
+      ArrayMap<T> B(b + c, n);
+      B = mu * B + D;
+      if (nesterov)
+        P -= lr_t * (D + mu * B);
+      else
+        P -= lr_t * B;
     }
-    ArrayMap<T> B(b + lo, n);
-    B = mu * B + D;
-    if (nesterov)
-      P -= lr_t * (D + mu * B);
-    else
-      P -= lr_t * B;
   });
 }
 

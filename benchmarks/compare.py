@@ -1,0 +1,268 @@
+#!/usr/bin/python3
+"""aegan vs PyTorch, side by side: the one command behind scripts/bench.sh.
+
+For every family with both a built binary <build>/benchmarks/bench_<family> and a script
+benchmarks/torch/bench_<family>.py, runs the two alternately for --rounds rounds (aegan first in
+even rounds, PyTorch first in odd ones, so slow drift on a shared machine hits both sides), pairs
+the rows by name and prints, per row, the median time of each side and the ratio aegan / torch.
+
+Exit status: non-zero only when a benchmark fails to run or prints something unreadable; a slow
+ratio is reported (the "status" column), never an error.
+
+  benchmarks/compare.py [--build-dir build-bench] [--family dense] [--rounds 3] [--min-time 0.3]
+                        [--filter REGEX] [--threads 1,2] [--stat median|min] [--omp-wait-policy active|passive]
+                        [--quiet SECONDS] [--nice N] [--markdown FILE] [--json FILE]
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Targets from the performance issue: aegan/torch ratio at or below these (default 1.0).
+TARGETS = [(re.compile(r"^ae_step/"), 0.6)]
+
+
+def target_for(name):
+    for pattern, target in TARGETS:
+        if pattern.search(name):
+            return target
+    return 1.0
+
+
+class RunError(Exception):
+    pass
+
+
+NICENESS = None  # --nice: scheduling niceness for the benchmark processes
+
+
+def _set_niceness():
+    os.setpriority(os.PRIO_PROCESS, 0, NICENESS)
+
+
+ENV = None  # --omp-wait-policy: the environment both sides run in
+
+
+def run_json(cmd, env=None):
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env if env is not None else ENV,
+                          preexec_fn=_set_niceness if NICENESS is not None else None)
+    if proc.returncode != 0:
+        raise RunError(f"{' '.join(cmd)} exited with {proc.returncode}:\n{proc.stderr[-4000:]}")
+    try:
+        return json.loads(proc.stdout)
+    except json.JSONDecodeError as e:
+        raise RunError(f"{' '.join(cmd)} printed no valid JSON ({e}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+
+
+def to_ns(value, unit):
+    return value * {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}[unit]
+
+
+def run_aegan(binary, args):
+    cmd = [binary, "--benchmark_format=json", f"--benchmark_min_time={args.min_time}"]
+    if args.filter:
+        cmd.append(f"--benchmark_filter={args.filter}")
+    data = run_json(cmd)
+    rows = {}
+    for b in data.get("benchmarks", []):
+        if b.get("run_type", "iteration") != "iteration":
+            continue
+        if b.get("error_occurred"):
+            raise RunError(f"{binary}: {b['name']}: {b.get('error_message', 'error')}")
+        name = re.sub(r"/real_time$", "", b["name"])
+        rows[name] = to_ns(b["real_time"], b.get("time_unit", "ns"))
+    return rows, data.get("context", {})
+
+
+def run_torch(script, args):
+    cmd = [args.python, script, f"--min-time={args.min_time}", f"--threads={args.threads}"]
+    if args.filter:
+        cmd.append(f"--filter={args.filter}")
+    data = run_json(cmd)
+    return {r["name"]: r["time_ns"] for r in data["rows"]}, data.get("torch", "?")
+
+
+def runnable():
+    """Processes running or ready to run right now (this one included), from /proc/stat."""
+    try:
+        with open("/proc/stat") as f:
+            for line in f:
+                if line.startswith("procs_running"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def wait_quiet(timeout):
+    """Waits until nothing but this process has been runnable for ~1 s, or timeout seconds pass.
+    Returns True when the machine went quiet."""
+    deadline = time.monotonic() + timeout
+    streak = 0
+    while time.monotonic() < deadline:
+        n = runnable()
+        if n is None:
+            return False
+        streak = streak + 1 if n <= 1 else 0
+        if streak >= 10:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def fmt_time(ns):
+    if ns is None:
+        return "-"
+    if ns >= 1e6:
+        return f"{ns / 1e6:.3f} ms"
+    return f"{ns / 1e3:.1f} us"
+
+
+def spread(samples):
+    """(max - min) / median over the rounds: how noisy a row was."""
+    if len(samples) < 2:
+        return 0.0
+    return (max(samples) - min(samples)) / statistics.median(samples)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build-dir", default=os.path.join(ROOT, "build-bench"))
+    ap.add_argument("--family", action="append", help="bench family (e.g. dense); default: every pair found")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--min-time", type=float, default=0.3, help="seconds per row per round, each side")
+    ap.add_argument("--filter", default="", help="regex on row names, passed to both sides")
+    ap.add_argument("--threads", default="1,2", help="thread counts for the PyTorch side (aegan rows are fixed)")
+    ap.add_argument("--python", default="/usr/bin/python3", help="Python with Debian's python3-torch")
+    ap.add_argument("--markdown", help="also write the table as Markdown to this file")
+    ap.add_argument("--json", help="also write every sample as JSON to this file")
+    ap.add_argument("--quiet", type=float, default=0, metavar="SECONDS",
+                    help="before each run, wait up to SECONDS for no other runnable process (shared machines)")
+    ap.add_argument("--nice", type=int, metavar="N",
+                    help="run both sides at niceness N (e.g. -10; negative needs root) so that other jobs on a "
+                         "shared machine yield the CPU while a benchmark runs")
+    ap.add_argument("--omp-wait-policy", choices=["active", "passive"],
+                    help="set OMP_WAIT_POLICY for both sides (both use libgomp). 'passive' keeps idle OpenMP "
+                         "threads from spinning, the only setting that gives sane 2-thread timings when other jobs "
+                         "share the cores; the default (unset) spins, which is fastest on an idle machine")
+    ap.add_argument("--stat", choices=["median", "min"], default="median",
+                    help="how the rounds of one row combine (min is the steadier on a busy machine)")
+    args = ap.parse_args()
+    combine = statistics.median if args.stat == "median" else min
+    global NICENESS, ENV
+    NICENESS = args.nice
+    if args.omp_wait_policy:
+        ENV = dict(os.environ, OMP_WAIT_POLICY=args.omp_wait_policy.upper())
+
+    bench_dir = os.path.join(args.build_dir, "benchmarks")
+    torch_dir = os.path.join(ROOT, "benchmarks", "torch")
+    families = args.family
+    if not families:
+        families = sorted(
+            f[len("bench_"):-len(".py")]
+            for f in os.listdir(torch_dir)
+            if f.startswith("bench_") and f.endswith(".py") and os.path.exists(os.path.join(bench_dir, f[:-3]))
+        )
+    if not families:
+        print(f"compare.py: no bench_<family> binary in {bench_dir} has a PyTorch script in {torch_dir}", file=sys.stderr)
+        return 2
+
+    load_before = loadavg()
+    if load_before is not None and load_before > 1.0:
+        print(f"compare.py: load average {load_before:.2f} before starting: other processes are running, "
+              "timings (2-thread rows above all) will be noisy", file=sys.stderr)
+    noisy_runs = 0
+    samples = {}  # (family, row) -> {"aegan": [...], "torch": [...]}
+    order = []
+    torch_version = "?"
+    try:
+        for rnd in range(args.rounds):
+            for family in families:
+                binary = os.path.join(bench_dir, f"bench_{family}")
+                script = os.path.join(torch_dir, f"bench_{family}.py")
+                for f in (binary, script):
+                    if not os.path.exists(f):
+                        raise RunError(f"missing {f}")
+                sides = ["aegan", "torch"] if rnd % 2 == 0 else ["torch", "aegan"]
+                for side in sides:
+                    if args.quiet > 0 and not wait_quiet(args.quiet):
+                        noisy_runs += 1
+                    print(f"round {rnd + 1}/{args.rounds}: {family}: {side} ...", file=sys.stderr, flush=True)
+                    if side == "aegan":
+                        rows, _ = run_aegan(binary, args)
+                    else:
+                        rows, torch_version = run_torch(script, args)
+                    for name, ns in rows.items():
+                        key = (family, name)
+                        if key not in samples:
+                            samples[key] = {"aegan": [], "torch": []}
+                            order.append(key)
+                        samples[key][side].append(ns)
+    except (RunError, OSError) as e:
+        print(f"compare.py: {e}", file=sys.stderr)
+        return 1
+
+    table = []
+    for key in order:
+        family, name = key
+        s = samples[key]
+        a = combine(s["aegan"]) if s["aegan"] else None
+        t = combine(s["torch"]) if s["torch"] else None
+        m = re.search(r"/threads:(\d+)", name)
+        threads = m.group(1) if m else "-"
+        row = re.sub(r"/threads:\d+", "", name)
+        ratio = a / t if a is not None and t is not None else None
+        target = target_for(name)
+        status = "-" if ratio is None else ("ok" if ratio <= target else "MISS")
+        noise = max(spread(s["aegan"]), spread(s["torch"]))
+        table.append((row, threads, a, t, ratio, target, status, noise))
+
+    header = ("row", "threads", "aegan", "torch", "aegan/torch", "target", "status", "noise")
+    cells = [header] + [
+        (r, th, fmt_time(a), fmt_time(t), "-" if q is None else f"{q:.2f}", f"<= {tg:.1f}", st, f"{n * 100:.0f}%")
+        for r, th, a, t, q, tg, st, n in table
+    ]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(header))]
+    for i, c in enumerate(cells):
+        print("  ".join(x.ljust(w) if j == 0 else x.rjust(w) for j, (x, w) in enumerate(zip(c, widths))))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+    load_after = loadavg()
+    loads = "?" if load_before is None else f"{load_before:.2f} before, {load_after:.2f} after"
+    print(f"\n{args.stat}s of {args.rounds} interleaved rounds; torch {torch_version}; noise = (max - min) / median "
+          f"over rounds, worse side; load average {loads}")
+    if args.omp_wait_policy:
+        print(f"OMP_WAIT_POLICY={args.omp_wait_policy.upper()} for both sides")
+    if args.quiet > 0:
+        print(f"{noisy_runs} of {2 * args.rounds * len(families)} runs started without a quiet second "
+              f"(waited up to {args.quiet:g} s each)")
+
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write("| " + " | ".join(header) + " |\n")
+            f.write("|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|\n")
+            for c in cells[1:]:
+                f.write("| " + " | ".join(c) + " |\n")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"torch": torch_version, "rounds": args.rounds, "stat": args.stat,
+                       "rows": [{"family": k[0], "name": k[1], **samples[k]} for k in order]}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

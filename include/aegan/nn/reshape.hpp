@@ -1,0 +1,78 @@
+#pragma once
+// Flatten and Unflatten: the reshapes between image layers ([N, C, H, W]) and dense ones ([N, F]).
+#include <string>
+#include <vector>
+
+#include "aegan/autograd/ops/shape_ops.hpp"
+#include "aegan/nn/module.hpp"
+
+namespace aegan::nn {
+
+/// Merges dimensions start_dim..end_dim (negative counts from the end) into one; the default
+/// [N, C, H, W] -> [N, C·H·W] is PyTorch's.
+template <Scalar T>
+class Flatten : public Module<T> {
+ public:
+  explicit Flatten(int start_dim = 1, int end_dim = -1) : start_(start_dim), end_(end_dim) {}
+  Var<T> forward(const Var<T>& x) override {
+    const Shape& s = x.shape();
+    const int r = s.rank();
+    const int a = start_ < 0 ? start_ + r : start_, b = end_ < 0 ? end_ + r : end_;
+    if (a < 0 || b >= r || a > b)
+      throw ShapeError(type_name() + ": input " + s.to_string() + " has no dimensions " + std::to_string(start_) +
+                       ".." + std::to_string(end_));
+    std::vector<Index> dims;
+    for (int i = 0; i < a; ++i) dims.push_back(s[i]);
+    Index merged = 1;
+    for (int i = a; i <= b; ++i) merged *= s[i];
+    dims.push_back(merged);
+    for (int i = b + 1; i < r; ++i) dims.push_back(s[i]);
+    return reshape(x, Shape(std::span<const Index>(dims)));
+  }
+  std::string type_name() const override {
+    return "Flatten(start_dim=" + std::to_string(start_) + ", end_dim=" + std::to_string(end_) + ")";
+  }
+
+ private:
+  int start_, end_;
+};
+
+/// Splits dimension `dim` into `sizes`: Unflatten(1, {128, 7, 7}) takes [N, 6272] to
+/// [N, 128, 7, 7].
+template <Scalar T>
+class Unflatten : public Module<T> {
+ public:
+  Unflatten(int dim, std::vector<Index> sizes) : dim_(dim), sizes_(std::move(sizes)) {
+    if (sizes_.empty()) throw ValueError(type_name() + ": sizes must not be empty");
+    for (Index d : sizes_)
+      if (d <= 0) throw ValueError(type_name() + ": sizes must be positive");
+  }
+  Var<T> forward(const Var<T>& x) override {
+    const Shape& s = x.shape();
+    const int r = s.rank();
+    const int a = dim_ < 0 ? dim_ + r : dim_;
+    Index prod = 1;
+    for (Index d : sizes_) prod *= d;
+    if (a < 0 || a >= r || s[a] != prod)
+      throw ShapeError(type_name() + ": input " + s.to_string() + " cannot be unflattened at dimension " +
+                       std::to_string(dim_) + " (needs " + std::to_string(prod) + " elements there)");
+    if (r - 1 + static_cast<int>(sizes_.size()) > Shape::kMaxRank)
+      throw ShapeError(type_name() + ": input " + s.to_string() + " would exceed rank " + std::to_string(Shape::kMaxRank));
+    std::vector<Index> dims;
+    for (int i = 0; i < a; ++i) dims.push_back(s[i]);
+    dims.insert(dims.end(), sizes_.begin(), sizes_.end());
+    for (int i = a + 1; i < r; ++i) dims.push_back(s[i]);
+    return reshape(x, Shape(std::span<const Index>(dims)));
+  }
+  std::string type_name() const override {
+    std::string s = "Unflatten(dim=" + std::to_string(dim_) + ", sizes=[";
+    for (std::size_t i = 0; i < sizes_.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes_[i]);
+    return s + "])";
+  }
+
+ private:
+  int dim_;
+  std::vector<Index> sizes_;
+};
+
+}  // namespace aegan::nn

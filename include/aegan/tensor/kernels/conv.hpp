@@ -1,0 +1,221 @@
+#pragma once
+// 2-D convolution kernels: im2col + Eigen GEMM, batched over samples.
+//
+// With x [N, Cin, H, W], weight w [Cout, Cin·kh·kw] and y [N, Cout, Ho, Wo], every product a
+// convolution layer needs is one of three GEMMs on the im2col matrix of x:
+//   forward          y_n  = w · rows(x_n)ᵀ                       (conv2d; conv_transpose2d's dx)
+//   data gradient    dx_n = row2im(dy_nᵀ · w)                    (conv2d's dx; conv_transpose2d)
+//   weight gradient  dw   = Σ_n dy_n · rows(x_n)                 (both layers' dw)
+// where rows(x_n) [Ho·Wo, Cin·kh·kw] is the patch-major im2col of kernels/im2col.hpp.
+// Samples are processed in chunks whose pixels sit side by side in one matrix, so the GEMM is
+// wide enough to run near Eigen's peak even when Ho·Wo is small (7x7 maps give 49 columns per
+// sample). Threads take contiguous ranges of samples (OpenMP); each runs single-threaded GEMMs
+// in its own reusable scratch buffers, and the weight gradient is summed over threads in a fixed
+// order, so results are bit-identical for a given thread count. With fewer samples than threads
+// the chunks run on the calling thread and Eigen threads each GEMM instead — never both.
+#include <omp.h>
+
+#include <algorithm>
+#include <array>
+#include <memory>
+
+#include "aegan/tensor/kernels/gemm.hpp"
+#include "aegan/tensor/kernels/im2col.hpp"
+#include "aegan/tensor/parallel.hpp"
+
+namespace aegan::kernels {
+
+namespace detail {
+/// A grow-only, 64-byte aligned scratch buffer per thread, scalar type and slot. Reused by every
+/// call on that thread, so the steady state allocates nothing; it lives as long as the thread.
+template <Scalar T, int Slot>
+T* scratch(Index n) {
+  thread_local std::unique_ptr<T[], aegan::detail::AlignedFree> buffer;
+  thread_local Index capacity = 0;
+  if (n > capacity) {
+    buffer = aegan::detail::aligned_array<T>(n);
+    capacity = n;
+  }
+  return buffer.get();
+}
+
+/// Target width (GEMM columns) of one chunk of samples: wide enough for an efficient GEMM,
+/// small enough that a chunk's im2col matrix stays near the core's L2 cache.
+inline constexpr Index kConvChunkColumns = 256;
+inline constexpr int kConvMaxThreads = 256;
+
+/// Which products one pass over the samples computes; null pointers switch parts off.
+template <Scalar T>
+struct ConvJob {
+  const T* x = nullptr;       // [N, Cin, H, W]: im2col source (forward and weight gradient)
+  const T* w = nullptr;       // [Cout, Cin·kh·kw]
+  const T* bias = nullptr;    // [Cout], added to y
+  T* y = nullptr;             // [N, Cout, Ho, Wo] = w · rows(x)ᵀ (+ bias)
+  const T* gy = nullptr;      // [N, Cout, Ho, Wo]: the operand of the weight and data gradients
+  T* dw = nullptr;            // [Cout, Cin·kh·kw] = Σ gy_n · rows(x_n) (overwritten)
+  T* dx = nullptr;            // [N, Cin, H, W] = row2im(gy_nᵀ · w) (overwritten)
+  T* db = nullptr;            // [Cout] = Σ gy over samples and pixels (overwritten)
+  const T* dx_bias = nullptr; // [Cin], added to dx
+  T* dbx = nullptr;           // [Cin] = Σ x over samples and pixels (overwritten)
+};
+
+template <Scalar T>
+void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
+  const Index N = g.batch, P = g.out_plane(), Kd = g.patch(), Co = g.out_channels;
+  if (N == 0) {
+    if (job.dw) std::fill_n(job.dw, Co * Kd, T(0));
+    if (job.db) std::fill_n(job.db, Co, T(0));
+    if (job.dbx) std::fill_n(job.dbx, g.in_channels, T(0));
+    return;
+  }
+  const bool need_col = job.y || job.dw || job.dbx;
+  const bool need_g = job.dw || job.dx || job.db;
+  int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  threads = static_cast<int>(std::min<Index>({threads, N, kConvMaxThreads}));
+  const Index per_thread = (N + threads - 1) / threads;
+  const Index nb = std::clamp<Index>((kConvChunkColumns + P / 2) / std::max<Index>(P, 1), 1, per_thread);
+  std::array<T*, kConvMaxThreads> partial{};
+  std::array<double*, kConvMaxThreads> partial_db{}, partial_dbx{};
+
+  auto body = [&](int t) {
+    const Index s0 = std::min(N, t * per_thread), s1 = std::min(N, s0 + per_thread);
+    const Index width = nb * P;
+    const Index padded_size = g.in_channels * (g.in_h + 2 * g.pad_h) * (g.in_w + 2 * g.pad_w);
+    T* rows = need_col ? scratch<T, 0>(width * Kd) : nullptr;
+    T* ystage = (job.y && nb > 1) ? scratch<T, 1>(Co * width) : nullptr;
+    T* gstage = (need_g && nb > 1) ? scratch<T, 2>(Co * width) : nullptr;
+    T* cgrad = job.dx ? scratch<T, 3>(width * Kd) : nullptr;
+    T* dw = job.dw ? (t == 0 ? job.dw : scratch<T, 4>(Co * Kd)) : nullptr;
+    T* padded = scratch<T, 5>(padded_size);
+    double* db = job.db ? scratch<double, 6>(Co) : nullptr;
+    partial[static_cast<std::size_t>(t)] = dw;
+    partial_db[static_cast<std::size_t>(t)] = db;
+    if (db) std::fill_n(db, Co, 0.0);
+    double* dbx = job.dbx ? scratch<double, 7>(g.in_channels) : nullptr;
+    partial_dbx[static_cast<std::size_t>(t)] = dbx;
+    if (dbx) std::fill_n(dbx, g.in_channels, 0.0);
+    bool dw_started = false;
+    for (Index s = s0; s < s1; s += nb) {
+      const Index m = std::min(nb, s1 - s), cols = m * P;
+      if (need_col) {
+        for (Index j = 0; j < m; ++j) {
+          const T* xs = job.x + (s + j) * g.in_sample();
+          pad_planes(g, xs, padded);
+          im2row(g, padded, rows + j * P * Kd);
+          if (dbx)  // sums of x's channels (conv_transpose2d's bias gradient), while x is in cache
+            for (Index c = 0; c < g.in_channels; ++c)
+              dbx[c] += static_cast<double>(ConstArrayMap<T>(xs + c * g.in_plane(), g.in_plane()).sum());
+        }
+      }
+      if (job.y) {
+        if (m == 1) {  // [Cout, P] = w · rowsᵀ, straight into the output, then the bias while it is in cache
+          T* out = job.y + s * Co * P;
+          gemm(Trans::No, Trans::Yes, Co, P, Kd, T(1), job.w, rows, T(0), out);
+          if (job.bias)
+            for (Index c = 0; c < Co; ++c) ArrayMap<T>(out + c * P, P) += job.bias[c];
+        } else {  // [m·P, Cout] = rows · wᵀ (the faster orientation), transposed into m samples of [Cout, P]
+          gemm(Trans::No, Trans::Yes, cols, Co, Kd, T(1), rows, job.w, T(0), ystage);
+          for (Index j = 0; j < m; ++j)
+            for (Index c = 0; c < Co; ++c) {
+              const T* src = ystage + j * P * Co + c;
+              T* dst = job.y + ((s + j) * Co + c) * P;
+              const T b = job.bias ? job.bias[c] : T(0);
+              for (Index p = 0; p < P; ++p) dst[p] = src[p * Co] + b;
+            }
+        }
+      }
+      if (need_g) {
+        const T* G = job.gy + s * Co * P;
+        if (m > 1) {  // m samples of [Cout, P] -> [Cout, m·P]
+          for (Index j = 0; j < m; ++j)
+            for (Index c = 0; c < Co; ++c) std::copy_n(G + (j * Co + c) * P, P, gstage + c * cols + j * P);
+          G = gstage;
+        }
+        if (db)  // the bias gradient, while G is in cache
+          for (Index c = 0; c < Co; ++c) db[c] += static_cast<double>(ConstArrayMap<T>(G + c * cols, cols).sum());
+        if (dw) {  // [Cout, Kd] (+)= G · rows
+          gemm(Trans::No, Trans::No, Co, Kd, cols, T(1), G, rows, dw_started ? T(1) : T(0), dw);
+          dw_started = true;
+        }
+        if (job.dx) {  // [m·P, Kd] = Gᵀ · w, then scattered back onto each sample's pixels
+          gemm(Trans::Yes, Trans::No, cols, Kd, Co, T(1), G, job.w, T(0), cgrad);
+          for (Index j = 0; j < m; ++j) {
+            std::fill_n(padded, padded_size, T(0));
+            row2im_add(g, cgrad + j * P * Kd, padded);
+            unpad_planes(g, padded, job.dx + (s + j) * g.in_sample(), job.dx_bias);
+          }
+        }
+      }
+    }
+    if (dw && !dw_started) std::fill_n(dw, Co * Kd, T(0));
+  };
+
+  if (threads == 1) {
+    body(0);
+  } else {
+#pragma omp parallel num_threads(threads)
+    body(omp_get_thread_num());
+  }
+  auto reduce_sums = [&](const std::array<double*, kConvMaxThreads>& parts, Index n, T* out) {
+    for (Index c = 0; c < n; ++c) {  // fixed-order sum over threads
+      double total = 0.0;
+      for (int t = 0; t < threads; ++t) total += parts[static_cast<std::size_t>(t)][c];
+      out[c] = static_cast<T>(total);
+    }
+  };
+  if (job.db) reduce_sums(partial_db, Co, job.db);
+  if (job.dbx) reduce_sums(partial_dbx, g.in_channels, job.dbx);
+  if (job.dw && threads > 1) {  // fixed-order sum of the per-thread partial weight gradients
+    T* dw = job.dw;
+    parallel_for(Co * Kd, 1 << 14, [&](Index b, Index e) {
+      for (int t = 1; t < threads; ++t) {
+        const T* src = partial[static_cast<std::size_t>(t)];
+        for (Index i = b; i < e; ++i) dw[i] += src[i];
+      }
+    });
+  }
+}
+}  // namespace detail
+
+/// y = conv2d(x, w) + bias. x [N, Cin, H, W], w [Cout, Cin, kh, kw], bias [Cout] or null,
+/// y [N, Cout, Ho, Wo] (overwritten).
+template <Scalar T>
+void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, const T* bias, T* y) {
+  detail::ConvJob<T> job;
+  job.x = x, job.w = w, job.bias = bias, job.y = y;
+  detail::conv_engine(g, job);
+}
+
+/// Gradients of y = conv2d(x, w) + b: dx = row2im(dyᵀ·w), dw = Σ dy·rows(x) and db = Σ dy, each
+/// overwritten and skipped when null.
+template <Scalar T>
+void conv2d_backward(const Conv2dGeometry& g, const T* x, const T* w, const T* dy, T* dx, T* dw, T* db = nullptr) {
+  if (!dx && !dw && !db) return;
+  detail::ConvJob<T> job;
+  job.x = dw ? x : nullptr, job.w = w, job.gy = dy, job.dw = dw, job.dx = dx, job.db = db;
+  detail::conv_engine(g, job);
+}
+
+/// The adjoint of conv2d_forward in x: out [N, Cin, H, W] = row2im(in_nᵀ · w) (+ bias [Cin]) with
+/// in [N, Cout, Ho, Wo]. This is conv_transpose2d's forward pass (geometry of the matching conv).
+template <Scalar T>
+void conv2d_adjoint(const Conv2dGeometry& g, const T* in, const T* w, const T* bias, T* out) {
+  detail::ConvJob<T> job;
+  job.w = w, job.gy = in, job.dx = out, job.dx_bias = bias;
+  detail::conv_engine(g, job);
+}
+
+/// conv_transpose2d's backward pass in the geometry of the matching conv: with its input
+/// xt [N, Cout, Ho, Wo] and output gradient dyt [N, Cin, H, W], dxt = conv2d(dyt, w),
+/// dw = Σ xt_n · rows(dyt_n) and db = Σ dyt per channel, sharing one im2col of dyt. Null
+/// outputs are skipped.
+template <Scalar T>
+void conv2d_adjoint_backward(const Conv2dGeometry& g, const T* xt, const T* w, const T* dyt, T* dxt, T* dw,
+                             T* db = nullptr) {
+  if (!dxt && !dw && !db) return;
+  detail::ConvJob<T> job;
+  job.x = dyt, job.w = w, job.y = dxt, job.gy = dw ? xt : nullptr, job.dw = dw, job.dbx = db;
+  detail::conv_engine(g, job);
+}
+
+}  // namespace aegan::kernels

@@ -1,0 +1,284 @@
+#pragma once
+// Single-precision GEMM for AVX-512 hosts: C = alpha op(A) op(B) + beta C on row-major buffers.
+// Included by gemm.hpp only when the compiler targets AVX-512 (F + VL); everything else, and
+// every double GEMM, goes through Eigen.
+//
+// The layout follows the GotoBLAS/BLIS scheme, sized for one core's L1/L2:
+//  - C is computed in 8 x 48 micro-tiles: 24 zmm accumulators, three 16-float vectors of a packed
+//    op(B) row and one broadcast op(A) element per k, so each k step is 3 loads, 8 broadcasts and
+//    24 FMAs. Narrower column and row edges use the same kernel with fewer vectors/rows.
+//  - op(B) is packed per [kKC x 48] panel (contiguous, zero-padded; transposed when op(B) = Bᵀ)
+//    and stays in L1 while every row tile of the thread's share of C runs over it.
+//  - op(A) is read in place when it is A (8 rows, one broadcast each per k) and packed into
+//    [kc][8] tiles when it is Aᵀ (whose columns would be strided).
+// Threads split C into column blocks (or row blocks when C is narrow) with parallel_for. Every C
+// element is summed in the same k order whatever the split, so results do not depend on the
+// thread count.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+#include <utility>
+
+#include "aegan/tensor/parallel.hpp"
+#include "aegan/tensor/shape.hpp"
+
+namespace aegan::kernels::detail::avx512 {
+
+inline constexpr Index kMR = 8;         // rows of C per micro-tile
+inline constexpr Index kNR = 48;        // columns of C per micro-tile (three zmm)
+inline constexpr Index kKC = 256;       // most depth per packed panel: kKC * kNR floats = 48 KiB, L1-sized
+inline constexpr Index kMinFlopsPerThread = Index(1) << 18;  // below this, a second thread costs more than it saves
+
+inline __mmask16 tail_mask(Index n) {
+  return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1u);
+}
+
+/// One growing, 64-byte aligned scratch buffer per thread for the packed panels: no allocation in
+/// the steady state.
+inline float* scratch(Index floats) {
+  struct Buffer {
+    float* data = nullptr;
+    Index size = 0;
+    ~Buffer() { std::free(data); }
+  };
+  thread_local Buffer buf;
+  if (buf.size < floats) {
+    std::free(buf.data);
+    buf.data = nullptr;
+    buf.size = 0;
+    const std::size_t bytes = (static_cast<std::size_t>(floats) * sizeof(float) + 63) / 64 * 64;
+    buf.data = static_cast<float*>(std::aligned_alloc(64, bytes));
+    if (!buf.data) throw std::bad_alloc();
+    buf.size = floats;
+  }
+  return buf.data;
+}
+
+// Full-mask forms of the shuffles: GCC 12's unmasked intrinsics pass _mm512_undefined_*() as the
+// merge source and -Wuninitialized flags that at -O1/-O2 once inlined.
+inline __m512 unpacklo(__m512 a, __m512 b) { return _mm512_mask_unpacklo_ps(a, __mmask16(0xFFFF), a, b); }
+inline __m512 unpackhi(__m512 a, __m512 b) { return _mm512_mask_unpackhi_ps(a, __mmask16(0xFFFF), a, b); }
+inline __m512 unpacklo64(__m512 a, __m512 b) {
+  const __m512d x = _mm512_castps_pd(a), y = _mm512_castps_pd(b);
+  return _mm512_castpd_ps(_mm512_mask_unpacklo_pd(x, __mmask8(0xFF), x, y));
+}
+inline __m512 unpackhi64(__m512 a, __m512 b) {
+  const __m512d x = _mm512_castps_pd(a), y = _mm512_castps_pd(b);
+  return _mm512_castpd_ps(_mm512_mask_unpackhi_pd(x, __mmask8(0xFF), x, y));
+}
+template <int Imm>
+__m512 shuffle128(__m512 a, __m512 b) {
+  return _mm512_mask_shuffle_f32x4(a, __mmask16(0xFFFF), a, b, Imm);
+}
+
+/// In-register transpose of 16 rows of 16 floats.
+inline void transpose16x16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = unpacklo(r[i], r[i + 1]);
+    t[i + 1] = unpackhi(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = unpacklo64(t[i], t[i + 2]);
+    r[i + 1] = unpackhi64(t[i], t[i + 2]);
+    r[i + 2] = unpacklo64(t[i + 1], t[i + 3]);
+    r[i + 3] = unpackhi64(t[i + 1], t[i + 3]);
+  }
+  for (int i = 0; i < 4; ++i) {
+    const __m512 ab_lo = shuffle128<0x88>(r[i], r[4 + i]), ab_hi = shuffle128<0xDD>(r[i], r[4 + i]);
+    const __m512 cd_lo = shuffle128<0x88>(r[8 + i], r[12 + i]), cd_hi = shuffle128<0xDD>(r[8 + i], r[12 + i]);
+    t[i] = shuffle128<0x88>(ab_lo, cd_lo);
+    t[4 + i] = shuffle128<0x88>(ab_hi, cd_hi);
+    t[8 + i] = shuffle128<0xDD>(ab_lo, cd_lo);
+    t[12 + i] = shuffle128<0xDD>(ab_hi, cd_hi);
+  }
+  for (int i = 0; i < 16; ++i) r[i] = t[i];
+}
+
+/// Packs op(B)[k0 : k0+kc, j0 : j0+nr) into bp[k][0 : 16*ceil(nr/16)), zero past nr.
+template <bool TB>
+void pack_b(const float* B, Index ldb, Index k0, Index kc, Index j0, Index nr, float* bp) {
+  const Index vecs = (nr + 15) / 16, stride = vecs * 16;
+  if constexpr (!TB) {
+    for (Index k = 0; k < kc; ++k) {
+      const float* src = B + (k0 + k) * ldb + j0;
+      for (Index v = 0; v < vecs; ++v)
+        _mm512_store_ps(bp + k * stride + v * 16, _mm512_maskz_loadu_ps(tail_mask(nr - v * 16), src + v * 16));
+    }
+  } else {  // op(B)[k][j] = B[j][k]: 16 x 16 blocks of B's rows, transposed in registers
+    for (Index v = 0; v < vecs; ++v) {
+      const Index rows = std::min<Index>(16, nr - v * 16);
+      for (Index kk = 0; kk < kc; kk += 16) {
+        const Index kn = std::min<Index>(16, kc - kk);
+        const __mmask16 km = tail_mask(kn);
+        __m512 r[16];
+        for (Index j = 0; j < 16; ++j)
+          r[j] = j < rows ? _mm512_maskz_loadu_ps(km, B + (j0 + v * 16 + j) * ldb + k0 + kk) : _mm512_setzero_ps();
+        transpose16x16(r);
+        for (Index k = 0; k < kn; ++k) _mm512_store_ps(bp + (kk + k) * stride + v * 16, r[k]);
+      }
+    }
+  }
+}
+
+/// Packs op(A) = Aᵀ, rows [i0, i0+rows) and depth [k0, k0+kc), into ap[k][0 : 8), zero past rows.
+/// (A itself is [K, M]: each k contributes 8 consecutive floats.)
+inline void pack_at(const float* A, Index lda, Index i0, Index rows, Index k0, Index kc, float* ap) {
+  const __mmask8 rm = rows >= 8 ? __mmask8(0xFF) : __mmask8((1u << rows) - 1u);
+  for (Index k = 0; k < kc; ++k) _mm256_store_ps(ap + k * 8, _mm256_maskz_loadu_ps(rm, A + (k0 + k) * lda + i0));
+}
+
+/// Where the micro-kernel reads op(A)[r][k]: a packed [kc][8] tile, or the rows of A in place.
+enum class AMode { Packed, Rows };
+
+struct Epilogue {
+  float alpha, beta;
+  bool first;         // first k block: C = alpha·acc + bias + beta·C (C unread if beta == 0); later C += alpha·acc
+  const float* bias;  // null, or the row added to every row of the tile, at the tile's first column
+};
+
+/// C[0:R, 0:16V) (columns masked by `last` in the final vector) from kc steps of op(A) x packed op(B).
+template <AMode AM, int R, int V>
+void micro(Index kc, const float* a, Index lda, const float* bp, float* c, Index ldc, Epilogue e, __mmask16 last) {
+  __m512 acc[R * V];
+  [&]<std::size_t... I>(std::index_sequence<I...>) { ((acc[I] = _mm512_setzero_ps()), ...); }(
+      std::make_index_sequence<R * V>{});
+  for (Index k = 0; k < kc; ++k) {
+    __m512 b[V];
+    [&]<std::size_t... I>(std::index_sequence<I...>) { ((b[I] = _mm512_load_ps(bp + k * 16 * V + 16 * I)), ...); }(
+        std::make_index_sequence<V>{});
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (([&] {
+         constexpr Index r = I;
+         const float av = AM == AMode::Packed ? a[k * kMR + r] : a[r * lda + k];
+         const __m512 va = _mm512_set1_ps(av);
+         [&]<std::size_t... J>(std::index_sequence<J...>) {
+           ((acc[r * V + J] = _mm512_fmadd_ps(va, b[J], acc[r * V + J])), ...);
+         }(std::make_index_sequence<V>{});
+       }()),
+       ...);
+    }(std::make_index_sequence<R>{});
+  }
+  const __m512 alpha = _mm512_set1_ps(e.alpha), beta = _mm512_set1_ps(e.beta);
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (([&] {
+       constexpr Index r = I / V, v = I % V;
+       const __mmask16 m = v == V - 1 ? last : __mmask16(0xFFFF);
+       float* dst = c + r * ldc + v * 16;
+       // Explicit FMAs only: a plain multiply followed by an add could be contracted differently
+       // in different kernel instances, and the bits of C would then depend on the tiling.
+       __m512 out;
+       if (!e.first) {
+         out = _mm512_fmadd_ps(acc[I], alpha, _mm512_maskz_loadu_ps(m, dst));
+       } else {
+         const __m512 addend = e.bias ? _mm512_maskz_loadu_ps(m, e.bias + v * 16) : _mm512_setzero_ps();
+         out = _mm512_fmadd_ps(acc[I], alpha, addend);
+         if (e.beta != 0.0f) out = _mm512_fmadd_ps(beta, _mm512_maskz_loadu_ps(m, dst), out);
+       }
+       _mm512_mask_storeu_ps(dst, m, out);
+     }()),
+     ...);
+  }(std::make_index_sequence<R * V>{});
+}
+
+template <AMode AM, int V>
+void micro_rows(Index rows, Index kc, const float* a, Index lda, const float* bp, float* c, Index ldc, Epilogue e,
+                __mmask16 last) {
+  switch (rows) {
+    case 8: micro<AM, 8, V>(kc, a, lda, bp, c, ldc, e, last); break;
+    case 7: micro<AM, 7, V>(kc, a, lda, bp, c, ldc, e, last); break;
+    case 6: micro<AM, 6, V>(kc, a, lda, bp, c, ldc, e, last); break;
+    case 5: micro<AM, 5, V>(kc, a, lda, bp, c, ldc, e, last); break;
+    case 4: micro<AM, 4, V>(kc, a, lda, bp, c, ldc, e, last); break;
+    case 3: micro<AM, 3, V>(kc, a, lda, bp, c, ldc, e, last); break;
+    case 2: micro<AM, 2, V>(kc, a, lda, bp, c, ldc, e, last); break;
+    default: micro<AM, 1, V>(kc, a, lda, bp, c, ldc, e, last); break;
+  }
+}
+
+template <AMode AM>
+void micro_tile(Index rows, Index cols, Index kc, const float* a, Index lda, const float* bp, float* c, Index ldc,
+                Epilogue e) {
+  const __mmask16 last = tail_mask(cols - (cols - 1) / 16 * 16);
+  switch ((cols + 15) / 16) {
+    case 3: micro_rows<AM, 3>(rows, kc, a, lda, bp, c, ldc, e, last); break;
+    case 2: micro_rows<AM, 2>(rows, kc, a, lda, bp, c, ldc, e, last); break;
+    default: micro_rows<AM, 1>(rows, kc, a, lda, bp, c, ldc, e, last); break;
+  }
+}
+
+/// C[i0:i1, j0:j1) for the whole depth K: one thread's share.
+template <bool TA, bool TB>
+void block(Index i0, Index i1, Index j0, Index j1, Index K, float alpha, const float* A, Index lda, const float* B,
+           Index ldb, float beta, const float* bias, float* C, Index ldc) {
+  const Index tiles = (i1 - i0 + kMR - 1) / kMR;
+  // op(A) = Aᵀ would be read a strided column at a time: copy it into [kc][8] tiles once per k
+  // block. A plain A is read in place, a row at a time, which costs nothing to set up.
+  constexpr bool pack_lhs = TA;
+  float* bp = scratch(kKC * kNR + (pack_lhs ? tiles * kMR * kKC : 0));
+  float* ap = bp + kKC * kNR;
+  // Equal k blocks (784 = 4 x 196, not 3 x 256 + 16): a thin last block would cost a C round trip.
+  const Index kblock = (K + (K + kKC - 1) / kKC - 1) / ((K + kKC - 1) / kKC);
+  for (Index k0 = 0; k0 < K; k0 += kblock) {
+    const Index kc = std::min(kblock, K - k0);
+    const bool first = k0 == 0;
+    if constexpr (pack_lhs)
+      for (Index t = 0; t < tiles; ++t)
+        pack_at(A, lda, i0 + t * kMR, std::min(kMR, i1 - i0 - t * kMR), k0, kc, ap + t * kMR * kc);
+    for (Index j = j0; j < j1; j += kNR) {
+      const Index cols = std::min(kNR, j1 - j);
+      const Epilogue e{alpha, beta, first, bias ? bias + j : nullptr};
+      pack_b<TB>(B, ldb, k0, kc, j, cols, bp);
+      for (Index i = i0; i < i1; i += kMR) {
+        const Index rows = std::min(kMR, i1 - i);
+        float* c = C + i * ldc + j;
+        // Ask for the next tile's C lines now: their (write-allocate) misses then overlap this
+        // tile's arithmetic instead of stalling its stores, which matters when kc is small.
+        for (Index r = kMR; r < std::min(2 * kMR, i1 - i); ++r)
+          for (Index q = 0; q < cols; q += 16)
+            _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + q), _MM_HINT_T0);
+        if constexpr (pack_lhs)
+          micro_tile<AMode::Packed>(rows, cols, kc, ap + (i - i0) * kc, lda, bp, c, ldc, e);
+        else
+          micro_tile<AMode::Rows>(rows, cols, kc, A + i * lda + k0, lda, bp, c, ldc, e);
+      }
+    }
+  }
+}
+
+template <bool TA, bool TB>
+void sgemm(Index M, Index N, Index K, float alpha, const float* A, const float* B, float beta, const float* bias,
+           float* C) {
+  const Index lda = TA ? M : K, ldb = TB ? K : N, ldc = N;
+  const Index flops = 2 * M * N * K;
+  // Split columns in 16-wide units when C is wide enough for every thread to get a few panels'
+  // worth; otherwise split rows in 8-row tiles.
+  const Index col_units = (N + 15) / 16, row_units = (M + kMR - 1) / kMR;
+  const bool by_cols = col_units >= 4 * num_threads();
+  const Index units = by_cols ? col_units : row_units;
+  const Index min_units = std::max<Index>(1, kMinFlopsPerThread / std::max<Index>(1, flops / units));
+  parallel_for(units, min_units, [&](Index b, Index e) {
+    if (by_cols)
+      block<TA, TB>(0, M, b * 16, std::min(N, e * 16), K, alpha, A, lda, B, ldb, beta, bias, C, ldc);
+    else
+      block<TA, TB>(b * kMR, std::min(M, e * kMR), 0, N, K, alpha, A, lda, B, ldb, beta, bias, C, ldc);
+  });
+}
+
+/// C = alpha op(A) op(B) + beta C (+ bias, a length-N row added to every row, when not null).
+/// op(A) is M x K, op(B) is K x N, C is M x N; all row-major and densely packed. M, N >= 1.
+inline void sgemm(bool ta, bool tb, Index M, Index N, Index K, float alpha, const float* A, const float* B, float beta,
+                  const float* bias, float* C) {
+  if (K == 0) {  // no products: C = beta·C + bias
+    for (Index i = 0; i < M * N; ++i) C[i] = (beta == 0.0f ? 0.0f : beta * C[i]) + (bias ? bias[i % N] : 0.0f);
+    return;
+  }
+  if (!ta && !tb) sgemm<false, false>(M, N, K, alpha, A, B, beta, bias, C);
+  if (!ta && tb) sgemm<false, true>(M, N, K, alpha, A, B, beta, bias, C);
+  if (ta && !tb) sgemm<true, false>(M, N, K, alpha, A, B, beta, bias, C);
+  if (ta && tb) sgemm<true, true>(M, N, K, alpha, A, B, beta, bias, C);
+}
+
+}  // namespace aegan::kernels::detail::avx512

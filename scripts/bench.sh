@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# aegan vs PyTorch microbenchmarks, side by side.
+#
+#   scripts/bench.sh [compare.py options]     e.g. scripts/bench.sh --rounds 5 --filter 'threads:1'
+#
+# Configures a Release build with AEGAN_NATIVE=ON (-march=native) in build-bench/ (benchmarks
+# only), builds the bench_* binaries, then runs benchmarks/compare.py, which runs each binary and
+# its PyTorch twin (Debian's /usr/bin/python3 with python3-torch) alternately and prints the
+# table of medians and aegan/torch ratios. Environment: BUILD_DIR (default build-bench), JOBS
+# (default 1), PYTHON (default /usr/bin/python3).
+#
+# Timings need a quiet machine: on a shared 2-core box every other busy process lands on one of
+# "our" two threads, and the 2-thread rows in particular become meaningless. compare.py prints
+# the load average next to the table.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${BUILD_DIR:-$root/build-bench}"
+jobs="${JOBS:-1}"
+python="${PYTHON:-/usr/bin/python3}"
+
+if ! "$python" -c 'import torch' 2>/dev/null; then
+  echo "bench.sh: $python cannot import torch (install Debian's python3-torch, or set PYTHON)" >&2
+  exit 1
+fi
+
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DAEGAN_NATIVE=ON \
+  -DAEGAN_BUILD_BENCHMARKS=ON -DAEGAN_BUILD_TESTS=OFF -DAEGAN_BUILD_EXAMPLES=OFF -DAEGAN_INSTALL=OFF >/dev/null
+targets=()
+for src in "$root"/benchmarks/bench_*.cpp; do
+  targets+=("$(basename "$src" .cpp)")
+done
+cmake --build "$build" -j "$jobs" --target "${targets[@]}"
+
+exec "$python" "$root/benchmarks/compare.py" --build-dir "$build" --python "$python" "$@"

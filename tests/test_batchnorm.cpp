@@ -1,0 +1,282 @@
+// BatchNorm1d / BatchNorm2d: the formulas in training and eval mode, running-statistic updates
+// (unbiased variance, momentum, cumulative average), gradients, buffers, bad input.
+#include <catch2/catch.hpp>
+
+#include <aegan/aegan.hpp>
+#include <aegan/testing/gradcheck.hpp>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+using aegan::Index;
+using aegan::Rng;
+using aegan::Shape;
+using aegan::Tensor;
+using aegan::Var;
+
+namespace {
+
+template <class T>
+Tensor<T> randn(const Shape& s, Rng& rng, double mean = 0.0, double stddev = 1.0) {
+  Tensor<T> t = Tensor<T>::uninitialized(s);
+  rng.fill_normal(t, mean, stddev);
+  return t;
+}
+
+/// Per-channel mean, biased and unbiased variance of x read as [N, C, inner], in double.
+struct Stats {
+  std::vector<double> mean, var, var_unbiased;
+};
+template <class T>
+Stats channel_stats(const Tensor<T>& x) {
+  const Index N = x.dim(0), C = x.dim(1), inner = x.shape().numel_from(2);
+  Stats s;
+  for (Index c = 0; c < C; ++c) {
+    double sum = 0.0, sq = 0.0;
+    for (Index n = 0; n < N; ++n)
+      for (Index i = 0; i < inner; ++i) sum += static_cast<double>(x[(n * C + c) * inner + i]);
+    const double m = static_cast<double>(N * inner);
+    const double mean = sum / m;
+    for (Index n = 0; n < N; ++n)
+      for (Index i = 0; i < inner; ++i) sq += std::pow(static_cast<double>(x[(n * C + c) * inner + i]) - mean, 2);
+    s.mean.push_back(mean);
+    s.var.push_back(sq / m);
+    s.var_unbiased.push_back(sq / (m - 1));
+  }
+  return s;
+}
+
+struct ThreadGuard {
+  explicit ThreadGuard(int n) : previous(aegan::num_threads()) { aegan::set_num_threads(n); }
+  ~ThreadGuard() { aegan::set_num_threads(previous); }
+  int previous;
+};
+
+std::string message_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const aegan::Error& e) {
+    return e.what();
+  }
+  return "no exception";
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("BatchNorm2d training forward and running statistics follow the formulas", "[batchnorm]", float,
+                   double) {
+  using T = TestType;
+  const double tol = std::is_same_v<T, float> ? 1e-4 : 1e-10;
+  Rng rng(1);
+  aegan::nn::BatchNorm2d<T> bn(aegan::nn::BatchNorm2dOptions(3).momentum(0.2).eps(1e-3));
+  for (Index c = 0; c < 3; ++c) {
+    bn.weight.mutable_value()[c] = static_cast<T>(0.5 + c);
+    bn.bias.mutable_value()[c] = static_cast<T>(c - 1.0);
+  }
+  std::vector<double> rm(3, 0.0), rv(3, 1.0);
+  for (int step = 0; step < 3; ++step) {
+    const auto x = randn<T>({4, 3, 5, 3}, rng, 2.0, 3.0);
+    Var<T> y = bn(Var<T>(x));
+    const Stats s = channel_stats(x);
+    for (Index i = 0; i < x.numel(); ++i) {
+      const Index c = (i / 15) % 3;
+      const double expect = (static_cast<double>(x[i]) - s.mean[c]) / std::sqrt(s.var[c] + 1e-3) * (0.5 + c) + (c - 1.0);
+      REQUIRE(static_cast<double>(y.value()[i]) == Approx(expect).margin(tol));
+    }
+    for (Index c = 0; c < 3; ++c) {
+      rm[c] = 0.8 * rm[c] + 0.2 * s.mean[c];
+      rv[c] = 0.8 * rv[c] + 0.2 * s.var_unbiased[c];  // unbiased, as PyTorch
+      CHECK(static_cast<double>(bn.running_mean.value()[c]) == Approx(rm[c]).margin(tol));
+      CHECK(static_cast<double>(bn.running_var.value()[c]) == Approx(rv[c]).margin(tol));
+    }
+  }
+  CHECK(bn.num_batches_tracked.value().item() == T(3));
+
+  // Eval: the running statistics, and they stay put.
+  bn.eval();
+  const auto x = randn<T>({2, 3, 4, 4}, rng);
+  Var<T> y = bn(Var<T>(x));
+  for (Index i = 0; i < x.numel(); ++i) {
+    const Index c = (i / 16) % 3;
+    const double expect = (static_cast<double>(x[i]) - rm[c]) / std::sqrt(rv[c] + 1e-3) * (0.5 + c) + (c - 1.0);
+    REQUIRE(static_cast<double>(y.value()[i]) == Approx(expect).margin(tol));
+  }
+  for (Index c = 0; c < 3; ++c) CHECK(static_cast<double>(bn.running_mean.value()[c]) == Approx(rm[c]).margin(tol));
+  CHECK(bn.num_batches_tracked.value().item() == T(3));
+}
+
+TEST_CASE("BatchNorm: cumulative average (momentum None), no affine, no running stats", "[batchnorm]") {
+  Rng rng(2);
+  aegan::nn::BatchNorm1d<double> bn(aegan::nn::BatchNorm1dOptions(2).momentum(std::nullopt).affine(false));
+  CHECK(bn.parameters().empty());
+  std::vector<double> means0;
+  for (int step = 0; step < 4; ++step) {
+    const auto x = randn<double>({6, 2}, rng, step, 1.0);
+    Var<double> y = bn(Var<double>(x));
+    means0.push_back(channel_stats(x).mean[0]);
+    // Without affine, each channel of the output has mean 0 and biased variance 1 (up to eps).
+    const Stats s = channel_stats(y.value());
+    CHECK(s.mean[1] == Approx(0.0).margin(1e-12));
+    CHECK(s.var[1] == Approx(1.0).epsilon(1e-4));
+  }
+  double avg = 0.0;
+  for (double m : means0) avg += m / 4.0;
+  CHECK(bn.running_mean.value()[0] == Approx(avg).epsilon(1e-12));
+
+  aegan::nn::BatchNorm2d<float> free_bn(aegan::nn::BatchNorm2dOptions(2).track_running_stats(false));
+  CHECK(free_bn.named_buffers().empty());
+  free_bn.eval();  // no running statistics: batch statistics even in eval
+  const auto x = randn<float>({3, 2, 2, 2}, rng, 5.0, 2.0);
+  const Stats s = channel_stats(free_bn(Var<float>(x)).value());
+  CHECK(s.mean[0] == Approx(0.0).margin(1e-5));
+}
+
+TEST_CASE("BatchNorm parameters and buffers are named as in PyTorch", "[batchnorm][nn]") {
+  aegan::nn::BatchNorm2d<float> bn(64);
+  const auto p = bn.named_parameters();
+  const auto b = bn.named_buffers();
+  REQUIRE(p.size() == 2);
+  CHECK(p[0].name == "weight");
+  CHECK(p[1].name == "bias");
+  REQUIRE(b.size() == 3);
+  CHECK(b[0].name == "running_mean");
+  CHECK(b[1].name == "running_var");
+  CHECK(b[2].name == "num_batches_tracked");
+  CHECK_FALSE(b[0].var.requires_grad());
+  CHECK(bn.weight.value()[5] == 1.0f);
+  CHECK(bn.running_var.value()[5] == 1.0f);
+
+  // load_state_from copies the running statistics too.
+  aegan::nn::BatchNorm2d<float> other(64);
+  bn.running_mean.mutable_value().fill(3.0f);
+  other.load_state_from(bn);
+  CHECK(other.running_mean.value()[10] == 3.0f);
+}
+
+TEMPLATE_TEST_CASE("batch_norm gradients pass the gradient checker", "[batchnorm][gradcheck]", float, double) {
+  using T = TestType;
+  Rng rng(3);
+  const std::vector<Shape> shapes{{4, 3}, {3, 2, 5}, {2, 3, 3, 2}, {1, 2, 3, 3}, {5, 1, 1, 1}};
+  for (const Shape& shape : shapes)
+    for (bool training : {true, false})
+      for (bool affine : {true, false}) {
+        INFO("shape " << shape.to_string() << " training=" << training << " affine=" << affine);
+        const Index C = shape[1];
+        Tensor<T> rm = randn<T>({C}, rng), rv = Tensor<T>::uninitialized({C});
+        for (Index c = 0; c < C; ++c) rv[c] = static_cast<T>(0.5 + rng.uniform());
+        std::vector<Tensor<T>> inputs{randn<T>(shape, rng, 1.0, 2.0)};
+        if (affine) {
+          inputs.push_back(randn<T>({C}, rng, 1.0, 0.3));
+          inputs.push_back(randn<T>({C}, rng));
+        }
+        auto f = [&](const std::vector<Var<T>>& v) {
+          Tensor<T> m = rm, s = rv;  // the checker calls f many times; keep the statistics fixed
+          return aegan::batch_norm(v[0], affine ? v[1] : Var<T>(), affine ? v[2] : Var<T>(), &m, &s, training, 0.1, 1e-5);
+        };
+        const auto r = aegan::testing::gradcheck<T>(f, inputs, 7);
+        INFO(r.message);
+        CHECK(r.ok);
+      }
+}
+
+TEST_CASE("batch_norm does not depend on the thread count", "[batchnorm]") {
+  Rng rng(4);
+  const auto x = randn<float>({8, 4, 32, 32}, rng, 1.0, 2.0);
+  const auto seed = randn<float>({8, 4, 32, 32}, rng);
+  std::vector<Tensor<float>> out;
+  for (int threads : {1, 2}) {
+    ThreadGuard guard(threads);
+    aegan::nn::BatchNorm2d<float> bn(4);
+    Var<float> xv(x, true);
+    Var<float> y = bn(xv);
+    y.backward(seed);
+    out.push_back(y.value());
+    out.push_back(xv.grad());
+    out.push_back(bn.weight.grad());
+    out.push_back(bn.running_var.value());
+  }
+  for (std::size_t k = 0; k < 4; ++k)
+    for (Index i = 0; i < out[k].numel(); ++i) REQUIRE(out[k][i] == out[k + 4][i]);
+}
+
+TEST_CASE("BatchNorm rejects bad input with the layer, its options and the input shape", "[batchnorm][errors]") {
+  using Catch::Matchers::Contains;
+  aegan::nn::BatchNorm2d<float> bn(4);
+  const std::string name = "BatchNorm2d(4, eps=";
+  CHECK_THAT(message_of([&] { bn(Var<float>(Tensor<float>({2, 3, 5, 5}))); }),
+             Contains(name) && Contains("momentum=0.1") && Contains("[2, 3, 5, 5]") && Contains("3 channels, expected 4"));
+  CHECK_THAT(message_of([&] { bn(Var<float>(Tensor<float>({2, 4}))); }), Contains(name) && Contains("[2, 4]") && Contains("4-D"));
+  CHECK_THAT(message_of([&] { bn(Var<float>(Tensor<float>({1, 4, 1, 1}))); }),
+             Contains(name) && Contains("[1, 4, 1, 1]") && Contains("more than 1 value per channel"));
+  aegan::nn::BatchNorm1d<float> bn1(3);
+  CHECK_THAT(message_of([&] { bn1(Var<float>(Tensor<float>({2, 3, 4, 4}))); }),
+             Contains("BatchNorm1d(3") && Contains("[2, 3, 4, 4]"));
+  CHECK_THROWS_AS(aegan::nn::BatchNorm2d<float>(aegan::nn::BatchNorm2dOptions(4).momentum(1.5)), aegan::ValueError);
+  CHECK_THROWS_AS(aegan::nn::BatchNorm2d<float>(0), aegan::ValueError);
+  bn1.eval();  // eval with running statistics works for a single sample
+  CHECK(bn1(Var<float>(Tensor<float>({1, 3}))).shape() == Shape{1, 3});
+}
+
+TEST_CASE("BatchNorm1d on [N, C] (the channel-block path) matches the formulas at any thread count", "[batchnorm]") {
+  Rng rng(5);
+  const auto x = randn<double>({16, 3000}, rng, 0.5, 2.0);
+  const auto seed = randn<double>({16, 3000}, rng);
+  std::vector<Tensor<double>> out;
+  for (int threads : {1, 2}) {
+    ThreadGuard guard(threads);
+    aegan::nn::BatchNorm1d<double> bn(3000);
+    for (Index c = 0; c < 3000; ++c) bn.weight.mutable_value()[c] = 0.5 + 0.001 * static_cast<double>(c);
+    Var<double> xv(x, true);
+    Var<double> y = bn(xv);
+    y.backward(seed);
+    out.push_back(y.value());
+    out.push_back(xv.grad());
+    out.push_back(bn.weight.grad());
+    out.push_back(bn.running_var.value());
+  }
+  // Channel blocks follow the thread count, and a value at a block's edge may take the scalar
+  // rather than the vector path (which can round a multiply-add differently): equal to 1e-12.
+  for (std::size_t k = 0; k < 4; ++k)
+    for (Index i = 0; i < out[k].numel(); ++i) {
+      INFO("output " << k << " element " << i);
+      REQUIRE(out[k][i] == Approx(out[k + 4][i]).epsilon(1e-12).margin(1e-12));
+    }
+  const Stats s = channel_stats(x);
+  for (Index c : {Index(0), Index(1234), Index(2999)}) {
+    for (Index n = 0; n < 16; ++n) {
+      const double expect = (x[n * 3000 + c] - s.mean[c]) / std::sqrt(s.var[c] + 1e-5) * (0.5 + 0.001 * c);
+      CHECK(out[0][n * 3000 + c] == Approx(expect).margin(1e-10));
+    }
+    CHECK(out[3][c] == Approx(0.9 + 0.1 * s.var_unbiased[c]).margin(1e-12));
+  }
+  // Gradients: compare with the general path by viewing [N, C] as [N, C, 1, 1].
+  aegan::nn::BatchNorm2d<double> bn2(3000);
+  for (Index c = 0; c < 3000; ++c) bn2.weight.mutable_value()[c] = 0.5 + 0.001 * static_cast<double>(c);
+  Var<double> x4(x.reshape({16, 3000, 1, 1}), true);
+  bn2(x4).backward(seed.reshape({16, 3000, 1, 1}));
+  for (Index i = 0; i < x.numel(); ++i) REQUIRE(x4.grad()[i] == Approx(out[1][i]).margin(1e-12));
+  for (Index c = 0; c < 3000; ++c) REQUIRE(bn2.weight.grad()[c] == Approx(out[2][c]).margin(1e-10));
+}
+
+TEMPLATE_TEST_CASE("BatchNorm modules pass the module gradient checker in training and eval mode", "[batchnorm][gradcheck]",
+                   float, double) {
+  using T = TestType;
+  Rng rng(6);
+  aegan::nn::BatchNorm2d<T> bn2(3);
+  aegan::nn::BatchNorm1d<T> bn1(aegan::nn::BatchNorm1dOptions(4).momentum(0.3));
+  for (bool training : {true, false}) {
+    INFO("training=" << training);
+    bn2.train(training);
+    bn1.train(training);
+    auto r = aegan::testing::gradcheck_module<T>(bn2, randn<T>({2, 3, 3, 2}, rng, 1.0, 2.0), 8);
+    INFO(r.message);
+    CHECK(r.ok);
+    r = aegan::testing::gradcheck_module<T>(bn1, randn<T>({5, 4}, rng, -1.0, 2.0), 9);
+    INFO(r.message);
+    CHECK(r.ok);
+    r = aegan::testing::gradcheck_module<T>(bn1, randn<T>({3, 4, 2}, rng), 10);
+    INFO(r.message);
+    CHECK(r.ok);
+  }
+}

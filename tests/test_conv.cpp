@@ -1,0 +1,444 @@
+// Conv2d / ConvTranspose2d: forward against direct reference loops, the adjoint identity,
+// finite-difference gradients on random geometries, thread-count independence, bad input.
+#include <catch2/catch.hpp>
+
+#include <aegan/aegan.hpp>
+#include <aegan/testing/gradcheck.hpp>
+
+#include <string>
+#include <vector>
+
+using aegan::Index;
+using aegan::Rng;
+using aegan::Shape;
+using aegan::Size2;
+using aegan::Tensor;
+using aegan::Var;
+
+namespace {
+
+template <class T>
+Tensor<T> randn(const Shape& s, Rng& rng) {
+  Tensor<T> t = Tensor<T>::uninitialized(s);
+  rng.fill_normal(t);
+  return t;
+}
+
+/// Direct convolution: out[n, co, oh, ow] = b[co] + Σ x[n, ci, oh·s - p + i, ow·s - p + j]·w[co, ci, i, j].
+template <class T>
+Tensor<T> reference_conv(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>* b, Size2 s, Size2 p) {
+  const Index N = x.dim(0), Ci = x.dim(1), H = x.dim(2), W = x.dim(3);
+  const Index Co = w.dim(0), kh = w.dim(2), kw = w.dim(3);
+  const Index Ho = (H + 2 * p.h - kh) / s.h + 1, Wo = (W + 2 * p.w - kw) / s.w + 1;
+  Tensor<T> y({N, Co, Ho, Wo});
+  for (Index n = 0; n < N; ++n)
+    for (Index co = 0; co < Co; ++co)
+      for (Index oh = 0; oh < Ho; ++oh)
+        for (Index ow = 0; ow < Wo; ++ow) {
+          double acc = b ? static_cast<double>((*b)[co]) : 0.0;
+          for (Index ci = 0; ci < Ci; ++ci)
+            for (Index i = 0; i < kh; ++i)
+              for (Index j = 0; j < kw; ++j) {
+                const Index ih = oh * s.h - p.h + i, iw = ow * s.w - p.w + j;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                acc += static_cast<double>(x.at({n, ci, ih, iw})) * static_cast<double>(w.at({co, ci, i, j}));
+              }
+          y.at({n, co, oh, ow}) = static_cast<T>(acc);
+        }
+  return y;
+}
+
+/// Direct transposed convolution: every input pixel scatters x·w[ci, co] onto the output window.
+template <class T>
+Tensor<T> reference_conv_transpose(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>* b, Size2 s, Size2 p,
+                                   Size2 op) {
+  const Index N = x.dim(0), Ci = x.dim(1), H = x.dim(2), W = x.dim(3);
+  const Index Co = w.dim(1), kh = w.dim(2), kw = w.dim(3);
+  const Index Ho = (H - 1) * s.h - 2 * p.h + kh + op.h, Wo = (W - 1) * s.w - 2 * p.w + kw + op.w;
+  std::vector<double> acc(static_cast<std::size_t>(N * Co * Ho * Wo), 0.0);
+  for (Index n = 0; n < N; ++n)
+    for (Index ci = 0; ci < Ci; ++ci)
+      for (Index ih = 0; ih < H; ++ih)
+        for (Index iw = 0; iw < W; ++iw)
+          for (Index co = 0; co < Co; ++co)
+            for (Index i = 0; i < kh; ++i)
+              for (Index j = 0; j < kw; ++j) {
+                const Index oh = ih * s.h - p.h + i, ow = iw * s.w - p.w + j;
+                if (oh < 0 || oh >= Ho || ow < 0 || ow >= Wo) continue;
+                acc[static_cast<std::size_t>(((n * Co + co) * Ho + oh) * Wo + ow)] +=
+                    static_cast<double>(x.at({n, ci, ih, iw})) * static_cast<double>(w.at({ci, co, i, j}));
+              }
+  Tensor<T> y({N, Co, Ho, Wo});
+  for (Index i = 0; i < y.numel(); ++i)
+    y[i] = static_cast<T>(acc[static_cast<std::size_t>(i)] + (b ? static_cast<double>((*b)[(i / (Ho * Wo)) % Co]) : 0.0));
+  return y;
+}
+
+template <class T>
+double max_abs_diff(const Tensor<T>& a, const Tensor<T>& b) {
+  REQUIRE(a.shape() == b.shape());
+  double m = 0.0;
+  for (Index i = 0; i < a.numel(); ++i) m = std::max(m, std::abs(static_cast<double>(a[i]) - static_cast<double>(b[i])));
+  return m;
+}
+
+template <class T>
+double tol() {
+  return std::is_same_v<T, float> ? 1e-4 : 1e-11;
+}
+
+/// A random convolution geometry: kernel 1-5, stride 1-3, padding 0-2, odd and even sizes.
+struct Config {
+  Index n, ci, co, h, w;
+  Size2 k, s, p;
+  bool bias;
+  std::string str() const {
+    return "N=" + std::to_string(n) + " Ci=" + std::to_string(ci) + " Co=" + std::to_string(co) + " H=" +
+           std::to_string(h) + " W=" + std::to_string(w) + " k=" + k.to_string() + " s=" + s.to_string() +
+           " p=" + p.to_string() + " bias=" + std::to_string(bias);
+  }
+};
+
+Config random_config(Rng& rng, Index max_batch, Index max_channels, Index max_extra) {
+  Config c;
+  c.n = 1 + static_cast<Index>(rng.below(static_cast<std::uint64_t>(max_batch)));
+  c.ci = 1 + static_cast<Index>(rng.below(static_cast<std::uint64_t>(max_channels)));
+  c.co = 1 + static_cast<Index>(rng.below(static_cast<std::uint64_t>(max_channels)));
+  const Index kh = 1 + static_cast<Index>(rng.below(5)), kw = rng.bernoulli(0.7) ? kh : 1 + static_cast<Index>(rng.below(5));
+  c.k = {kh, kw};
+  const Index sh = 1 + static_cast<Index>(rng.below(3));
+  c.s = rng.bernoulli(0.7) ? Size2(sh) : Size2(sh, 1 + static_cast<Index>(rng.below(3)));
+  const Index ph = static_cast<Index>(rng.below(3));
+  c.p = rng.bernoulli(0.7) ? Size2(ph) : Size2(ph, static_cast<Index>(rng.below(3)));
+  c.h = std::max<Index>(1, kh - 2 * c.p.h) + static_cast<Index>(rng.below(static_cast<std::uint64_t>(max_extra + 1)));
+  c.w = std::max<Index>(1, kw - 2 * c.p.w) + static_cast<Index>(rng.below(static_cast<std::uint64_t>(max_extra + 1)));
+  c.bias = rng.bernoulli(0.6);
+  return c;
+}
+
+struct ThreadGuard {
+  explicit ThreadGuard(int n) : previous(aegan::num_threads()) { aegan::set_num_threads(n); }
+  ~ThreadGuard() { aegan::set_num_threads(previous); }
+  int previous;
+};
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("conv2d forward matches a direct convolution", "[conv]", float, double) {
+  using T = TestType;
+  Rng rng(11);
+  for (int threads : {1, 2}) {
+    ThreadGuard guard(threads);
+    for (int trial = 0; trial < 40; ++trial) {
+      const Config c = random_config(rng, 5, 4, 9);
+      INFO(c.str() << " threads=" << threads);
+      const auto x = randn<T>({c.n, c.ci, c.h, c.w}, rng);
+      const auto w = randn<T>({c.co, c.ci, c.k.h, c.k.w}, rng);
+      const auto b = randn<T>({c.co}, rng);
+      Var<T> y = aegan::conv2d(Var<T>(x), Var<T>(w), c.bias ? Var<T>(b) : Var<T>(), c.s, c.p);
+      CHECK(max_abs_diff(y.value(), reference_conv(x, w, c.bias ? &b : nullptr, c.s, c.p)) < tol<T>());
+    }
+  }
+}
+
+TEMPLATE_TEST_CASE("conv2d forward on DCGAN-sized maps (one sample per GEMM and batched chunks)", "[conv]", float, double) {
+  using T = TestType;
+  Rng rng(12);
+  struct Case { Index n, ci, co, h; };
+  for (const Case k : {Case{3, 1, 8, 28}, Case{5, 6, 4, 14}, Case{4, 8, 3, 7}, Case{2, 2, 2, 40}})
+    for (int threads : {1, 2}) {
+      ThreadGuard guard(threads);
+      const auto x = randn<T>({k.n, k.ci, k.h, k.h}, rng);
+      const auto w = randn<T>({k.co, k.ci, 4, 4}, rng);
+      const auto b = randn<T>({k.co}, rng);
+      Var<T> y = aegan::conv2d(Var<T>(x), Var<T>(w), Var<T>(b), 2, 1);
+      CHECK(max_abs_diff(y.value(), reference_conv(x, w, &b, 2, 1)) < 10 * tol<T>());
+      // The transpose with the DCGAN generator's geometry.
+      const auto wt = randn<T>({k.ci, k.co, 4, 4}, rng);
+      Var<T> z = aegan::conv_transpose2d(Var<T>(x), Var<T>(wt), Var<T>(b), 2, 1);
+      CHECK(z.shape() == Shape{k.n, k.co, 2 * k.h, 2 * k.h});
+      CHECK(max_abs_diff(z.value(), reference_conv_transpose(x, wt, &b, 2, 1, 0)) < 10 * tol<T>());
+    }
+}
+
+TEMPLATE_TEST_CASE("conv_transpose2d forward matches a direct transposed convolution", "[conv]", float, double) {
+  using T = TestType;
+  Rng rng(13);
+  for (int threads : {1, 2}) {
+    ThreadGuard guard(threads);
+    for (int trial = 0; trial < 40; ++trial) {
+      const Config c = random_config(rng, 5, 4, 7);
+      const Size2 op{static_cast<Index>(rng.below(static_cast<std::uint64_t>(c.s.h))),
+                     static_cast<Index>(rng.below(static_cast<std::uint64_t>(c.s.w)))};
+      const Index ho = (c.h - 1) * c.s.h - 2 * c.p.h + c.k.h + op.h, wo = (c.w - 1) * c.s.w - 2 * c.p.w + c.k.w + op.w;
+      if (ho < 1 || wo < 1) continue;
+      INFO(c.str() << " output_padding=" << op.to_string() << " threads=" << threads);
+      const auto x = randn<T>({c.n, c.ci, c.h, c.w}, rng);
+      const auto w = randn<T>({c.ci, c.co, c.k.h, c.k.w}, rng);
+      const auto b = randn<T>({c.co}, rng);
+      Var<T> y = aegan::conv_transpose2d(Var<T>(x), Var<T>(w), c.bias ? Var<T>(b) : Var<T>(), c.s, c.p, op);
+      CHECK(max_abs_diff(y.value(), reference_conv_transpose(x, w, c.bias ? &b : nullptr, c.s, c.p, op)) < tol<T>());
+    }
+  }
+}
+
+TEMPLATE_TEST_CASE("conv_transpose2d is the adjoint of conv2d: <conv(x), y> = <x, convT(y)>", "[conv]", float, double) {
+  using T = TestType;
+  Rng rng(14);
+  for (int trial = 0; trial < 60; ++trial) {
+    const Config c = random_config(rng, 4, 5, 10);
+    INFO(c.str());
+    const auto x = randn<T>({c.n, c.ci, c.h, c.w}, rng);
+    const auto w = randn<T>({c.co, c.ci, c.k.h, c.k.w}, rng);  // conv: ci -> co; its transpose: co -> ci
+    Var<T> cx = aegan::conv2d(Var<T>(x), Var<T>(w), Var<T>(), c.s, c.p);
+    const auto y = randn<T>(cx.shape(), rng);
+    // output_padding recovers the input size the strided convolution rounded away.
+    const Size2 op{(c.h + 2 * c.p.h - c.k.h) % c.s.h, (c.w + 2 * c.p.w - c.k.w) % c.s.w};
+    Var<T> ty = aegan::conv_transpose2d(Var<T>(y), Var<T>(w), Var<T>(), c.s, c.p, op);
+    REQUIRE(ty.shape() == x.shape());
+    double lhs = 0.0, rhs = 0.0, scale = 0.0;
+    for (Index i = 0; i < y.numel(); ++i) {
+      lhs += static_cast<double>(cx.value()[i]) * static_cast<double>(y[i]);
+      scale += std::abs(static_cast<double>(cx.value()[i]) * static_cast<double>(y[i]));
+    }
+    for (Index i = 0; i < x.numel(); ++i) rhs += static_cast<double>(x[i]) * static_cast<double>(ty.value()[i]);
+    CHECK(std::abs(lhs - rhs) <= (std::is_same_v<T, float> ? 1e-5 : 1e-12) * (scale + 1.0));
+  }
+}
+
+TEMPLATE_TEST_CASE("conv2d gradients pass the gradient checker on random geometries", "[conv][gradcheck]", float, double) {
+  using T = TestType;
+  Rng rng(15);
+  for (int trial = 0; trial < 30; ++trial) {
+    const Config c = random_config(rng, 3, 3, 4);
+    const int threads = trial % 2 ? 2 : 1;
+    ThreadGuard guard(threads);
+    INFO(c.str() << " threads=" << threads);
+    std::vector<Tensor<T>> inputs{randn<T>({c.n, c.ci, c.h, c.w}, rng), randn<T>({c.co, c.ci, c.k.h, c.k.w}, rng)};
+    if (c.bias) inputs.push_back(randn<T>({c.co}, rng));
+    auto f = [&](const std::vector<Var<T>>& v) {
+      return aegan::conv2d(v[0], v[1], c.bias ? v[2] : Var<T>(), c.s, c.p);
+    };
+    const auto r = aegan::testing::gradcheck<T>(f, inputs, 100 + static_cast<std::uint64_t>(trial));
+    INFO(r.message);
+    CHECK(r.ok);
+  }
+}
+
+TEMPLATE_TEST_CASE("conv_transpose2d gradients pass the gradient checker on random geometries", "[conv][gradcheck]", float,
+                   double) {
+  using T = TestType;
+  Rng rng(16);
+  int checked = 0;
+  for (int trial = 0; checked < 30; ++trial) {
+    const Config c = random_config(rng, 3, 3, 3);
+    const Size2 op{static_cast<Index>(rng.below(static_cast<std::uint64_t>(c.s.h))),
+                   static_cast<Index>(rng.below(static_cast<std::uint64_t>(c.s.w)))};
+    if ((c.h - 1) * c.s.h - 2 * c.p.h + c.k.h + op.h < 1 || (c.w - 1) * c.s.w - 2 * c.p.w + c.k.w + op.w < 1) continue;
+    ++checked;
+    const int threads = trial % 2 ? 2 : 1;
+    ThreadGuard guard(threads);
+    INFO(c.str() << " output_padding=" << op.to_string() << " threads=" << threads);
+    std::vector<Tensor<T>> inputs{randn<T>({c.n, c.ci, c.h, c.w}, rng), randn<T>({c.ci, c.co, c.k.h, c.k.w}, rng)};
+    if (c.bias) inputs.push_back(randn<T>({c.co}, rng));
+    auto f = [&](const std::vector<Var<T>>& v) {
+      return aegan::conv_transpose2d(v[0], v[1], c.bias ? v[2] : Var<T>(), c.s, c.p, op);
+    };
+    const auto r = aegan::testing::gradcheck<T>(f, inputs, 200 + static_cast<std::uint64_t>(trial));
+    INFO(r.message);
+    CHECK(r.ok);
+  }
+}
+
+TEST_CASE("conv gradients agree across thread counts and batch chunking", "[conv]") {
+  Rng rng(17);
+  // 9 samples: 2 threads split 5 + 4, and 7x7 outputs make several samples share one GEMM.
+  const auto x = randn<double>({9, 5, 14, 14}, rng);
+  const auto w = randn<double>({6, 5, 4, 4}, rng);
+  const auto b = randn<double>({6}, rng);
+  const auto seed = randn<double>({9, 6, 7, 7}, rng);
+  std::vector<std::vector<Tensor<double>>> grads;
+  for (int threads : {1, 2}) {
+    ThreadGuard guard(threads);
+    Var<double> xv(x, true), wv(w, true), bv(b, true);
+    aegan::conv2d(xv, wv, bv, 2, 1).backward(seed);
+    Var<double> yv(seed, true), wt(w, true);
+    aegan::conv_transpose2d(yv, wt, Var<double>(), 2, 1).backward(x);
+    grads.push_back({xv.grad(), wv.grad(), bv.grad(), yv.grad(), wt.grad()});
+  }
+  for (std::size_t k = 0; k < grads[0].size(); ++k) CHECK(max_abs_diff(grads[0][k], grads[1][k]) < 1e-10);
+  // The weight gradient of the transpose equals the conv's with the roles of x and dy swapped.
+  CHECK(max_abs_diff(grads[0][1], grads[0][4]) < 1e-10);
+}
+
+TEST_CASE("Conv2d and ConvTranspose2d modules: options, parameters, initialization", "[conv][nn]") {
+  Rng rng(18);
+  aegan::nn::Conv2d<float> conv(aegan::nn::Conv2dOptions(3, 8, 4).stride(2).padding(1), rng);
+  CHECK(conv.weight.shape() == Shape{8, 3, 4, 4});
+  CHECK(conv.bias.shape() == Shape{8});
+  const auto named = conv.named_parameters();
+  REQUIRE(named.size() == 2);
+  CHECK(named[0].name == "weight");
+  CHECK(named[1].name == "bias");
+  const double bound = 1.0 / std::sqrt(3.0 * 16.0);
+  for (float v : conv.weight.value()) CHECK(std::abs(v) <= bound);
+  for (float v : conv.bias.value()) CHECK(std::abs(v) <= bound);
+  Var<float> x(randn<float>({2, 3, 28, 28}, rng));
+  Var<float> y = conv(x);
+  CHECK(y.shape() == Shape{2, 8, 14, 14});
+  CHECK(max_abs_diff(y.value(), reference_conv(x.value(), conv.weight.value(), &conv.bias.value(), 2, 1)) < 1e-4);
+
+  aegan::nn::Conv2d<float> nobias(aegan::nn::Conv2dOptions(3, 2, {3, 1}).bias(false), rng);
+  CHECK_FALSE(nobias.bias.defined());
+  CHECK(nobias.parameters().size() == 1);
+  CHECK(nobias(x).shape() == Shape{2, 2, 26, 28});
+
+  aegan::nn::ConvTranspose2d<float> up(aegan::nn::ConvTranspose2dOptions(8, 3, 4).stride(2).padding(1), rng);
+  CHECK(up.weight.shape() == Shape{8, 3, 4, 4});  // [in, out, kh, kw], as PyTorch
+  CHECK(up(y).shape() == Shape{2, 3, 28, 28});
+  aegan::nn::ConvTranspose2d<float> odd(
+      aegan::nn::ConvTranspose2dOptions(8, 1, 3).stride(2).padding(1).output_padding(1).bias(false), rng);
+  CHECK(odd(y).shape() == Shape{2, 1, 28, 28});
+  CHECK(conv.type_name() == "Conv2d(3 -> 8, kernel=4, stride=2, padding=1, bias=true)");
+
+  // Module gradients equal the functional op's.
+  Var<float> xin(x.value(), true);
+  Var<float> out = conv(xin);
+  out.backward(Tensor<float>::ones(out.shape()));
+  CHECK(conv.weight.has_grad());
+  CHECK(conv.bias.grad()[0] == Approx(2.0 * 14 * 14));
+  CHECK(xin.grad().shape() == x.shape());
+}
+
+TEST_CASE("conv layers reject bad input with the layer, its options and the input shape", "[conv][errors]") {
+  Rng rng(19);
+  aegan::nn::Conv2d<float> conv(aegan::nn::Conv2dOptions(1, 4, 4).stride(2).padding(1), rng);
+  auto message = [](auto&& fn) -> std::string {
+    try {
+      fn();
+    } catch (const aegan::Error& e) {
+      return e.what();
+    }
+    return "no exception";
+  };
+  using Catch::Matchers::Contains;
+  const std::string layer = "Conv2d(1 -> 4, kernel=4, stride=2, padding=1, bias=true)";
+  auto wrong_channels = message([&] { conv(Var<float>(Tensor<float>({2, 3, 28, 28}))); });
+  CHECK_THAT(wrong_channels, Contains(layer) && Contains("[2, 3, 28, 28]") && Contains("3 channels, expected 1"));
+  auto too_small = message([&] { conv(Var<float>(Tensor<float>({2, 1, 1, 1}))); });
+  CHECK_THAT(too_small, Contains(layer) && Contains("[2, 1, 1, 1]") && Contains("larger than the padded input"));
+  auto wrong_rank = message([&] { conv(Var<float>(Tensor<float>({2, 784}))); });
+  CHECK_THAT(wrong_rank, Contains(layer) && Contains("[2, 784]") && Contains("4-D"));
+  CHECK_THROWS_AS(conv(Var<float>(Tensor<float>({2, 3, 28, 28}))), aegan::ShapeError);
+
+  auto zero_stride = message([&] { aegan::nn::Conv2d<float>(aegan::nn::Conv2dOptions(1, 4, 4).stride(0), rng); });
+  CHECK_THAT(zero_stride, Contains("Conv2d(1 -> 4, kernel=4, stride=0, padding=0, bias=true)") && Contains("stride"));
+  auto functional = message([&] {
+    aegan::conv2d(Var<float>(Tensor<float>({1, 1, 8, 8})), Var<float>(Tensor<float>({2, 1, 3, 3})), Var<float>(), {0, 1});
+  });
+  CHECK_THAT(functional, Contains("conv2d") && Contains("stride=[0, 1]") && Contains("[1, 1, 8, 8]"));
+
+  aegan::nn::ConvTranspose2d<float> up(aegan::nn::ConvTranspose2dOptions(8, 1, 4).stride(2).padding(1), rng);
+  auto t_channels = message([&] { up(Var<float>(Tensor<float>({2, 4, 7, 7}))); });
+  CHECK_THAT(t_channels, Contains("ConvTranspose2d(8 -> 1, kernel=4, stride=2, padding=1, output_padding=0, bias=true)") &&
+                             Contains("[2, 4, 7, 7]"));
+  auto t_rank = message([&] { up(Var<float>(Tensor<float>({8, 7, 7}))); });
+  CHECK_THAT(t_rank, Contains("ConvTranspose2d") && Contains("[8, 7, 7]") && Contains("4-D"));
+  auto t_pad = message([&] {
+    aegan::nn::ConvTranspose2d<float> big(aegan::nn::ConvTranspose2dOptions(1, 1, 3).padding(2), rng);
+    big(Var<float>(Tensor<float>({1, 1, 1, 1})));
+  });
+  CHECK_THAT(t_pad, Contains("ConvTranspose2d") && Contains("[1, 1, 1, 1]") && Contains("output would be"));
+  CHECK_THROWS_AS(aegan::nn::ConvTranspose2d<float>(aegan::nn::ConvTranspose2dOptions(1, 1, 3).stride(2).output_padding(2)),
+                  aegan::ValueError);
+  CHECK_THROWS_AS(aegan::conv2d(Var<float>(Tensor<float>({1, 2, 8, 8})), Var<float>(Tensor<float>({2, 2, 3, 3})),
+                                Var<float>(Tensor<float>({3}))),
+                  aegan::ShapeError);
+}
+
+TEST_CASE("conv kernels: im2row and row2im are adjoint, and im2row reads the right pixels", "[conv][kernels]") {
+  Rng rng(20);
+  for (int trial = 0; trial < 30; ++trial) {
+    const Config c = random_config(rng, 1, 3, 8);
+    aegan::kernels::Conv2dGeometry g;
+    g.batch = 1, g.in_channels = c.ci, g.in_h = c.h, g.in_w = c.w, g.out_channels = 1;
+    g.kernel_h = c.k.h, g.kernel_w = c.k.w, g.stride_h = c.s.h, g.stride_w = c.s.w, g.pad_h = c.p.h, g.pad_w = c.p.w;
+    g.out_h = (c.h + 2 * c.p.h - c.k.h) / c.s.h + 1;
+    g.out_w = (c.w + 2 * c.p.w - c.k.w) / c.s.w + 1;
+    const Index padded_size = c.ci * (c.h + 2 * c.p.h) * (c.w + 2 * c.p.w);
+    const auto x = randn<double>({c.ci, c.h, c.w}, rng);
+    const auto rows_y = randn<double>({g.out_plane() * g.patch()}, rng);
+    Tensor<double> padded({padded_size}), rows({g.out_plane() * g.patch()});
+    aegan::kernels::pad_planes(g, x.data(), padded.data());
+    aegan::kernels::im2row(g, padded.data(), rows.data());
+    INFO(c.str());
+    for (Index oh = 0; oh < g.out_h; ++oh)
+      for (Index ow = 0; ow < g.out_w; ++ow)
+        for (Index ci = 0; ci < c.ci; ++ci)
+          for (Index i = 0; i < c.k.h; ++i)
+            for (Index j = 0; j < c.k.w; ++j) {
+              const Index ih = oh * c.s.h - c.p.h + i, iw = ow * c.s.w - c.p.w + j;
+              const double expect = ih < 0 || ih >= c.h || iw < 0 || iw >= c.w ? 0.0 : x.at({ci, ih, iw});
+              REQUIRE(rows[(oh * g.out_w + ow) * g.patch() + (ci * c.k.h + i) * c.k.w + j] == expect);
+            }
+    Tensor<double> acc({padded_size}), back({c.ci, c.h, c.w});
+    aegan::kernels::row2im_add(g, rows_y.data(), acc.data());
+    aegan::kernels::unpad_planes(g, acc.data(), back.data());
+    double lhs = 0.0, rhs = 0.0;
+    for (Index i = 0; i < rows.numel(); ++i) lhs += rows[i] * rows_y[i];
+    for (Index i = 0; i < x.numel(); ++i) rhs += x[i] * back[i];
+    CHECK(lhs == Approx(rhs).margin(1e-9));
+  }
+}
+
+TEST_CASE("conv gradients for a subset of inputs equal those of the full backward", "[conv]") {
+  Rng rng(21);
+  const auto x = randn<float>({6, 3, 9, 9}, rng);
+  const auto w = randn<float>({4, 3, 4, 4}, rng);
+  const auto b = randn<float>({4}, rng);
+  const auto wt = randn<float>({3, 4, 4, 4}, rng);
+  const auto bt = randn<float>({4}, rng);
+  // All inputs require gradients.
+  Var<float> x1(x, true), w1(w, true), b1(b, true), wt1(wt, true), bt1(bt, true);
+  const Tensor<float> seed_c = randn<float>({6, 4, 4, 4}, rng), seed_t = randn<float>({6, 4, 18, 18}, rng);
+  aegan::conv2d(x1, w1, b1, 2, 1).backward(seed_c);
+  Var<float> x2(x, true);
+  aegan::conv_transpose2d(x2, wt1, bt1, 2, 1).backward(seed_t);
+  // Only the parameters (a first layer: the data needs no gradient), or only the bias.
+  Var<float> x3(x), w3(w, true), b3(b, true), wt3(wt), bt3(bt, true);
+  aegan::conv2d(x3, w3, b3, 2, 1).backward(seed_c);
+  aegan::conv_transpose2d(Var<float>(x), wt3, bt3, 2, 1).backward(seed_t);
+  CHECK(max_abs_diff(w1.grad(), w3.grad()) == 0.0);
+  CHECK(max_abs_diff(b1.grad(), b3.grad()) == 0.0);
+  CHECK(max_abs_diff(bt1.grad(), bt3.grad()) == 0.0);
+  CHECK_FALSE(x3.requires_grad());
+  CHECK_FALSE(wt3.has_grad());
+  // The bias gradients are the output gradient's channel sums.
+  for (Index c = 0; c < 4; ++c) {
+    double sc = 0.0, st = 0.0;
+    for (Index n = 0; n < 6; ++n) {
+      for (Index p = 0; p < 16; ++p) sc += seed_c[(n * 4 + c) * 16 + p];
+      for (Index p = 0; p < 324; ++p) st += seed_t[(n * 4 + c) * 324 + p];
+    }
+    CHECK(b1.grad()[c] == Approx(sc).epsilon(1e-5));
+    CHECK(bt1.grad()[c] == Approx(st).epsilon(1e-5));
+  }
+}
+
+TEMPLATE_TEST_CASE("Conv2d and ConvTranspose2d modules pass the module gradient checker", "[conv][gradcheck][nn]", float,
+                   double) {
+  using T = TestType;
+  Rng rng(22);
+  aegan::nn::Conv2d<T> conv(aegan::nn::Conv2dOptions(2, 3, {3, 2}).stride({2, 1}).padding({1, 0}), rng);
+  auto r = aegan::testing::gradcheck_module<T>(conv, randn<T>({2, 2, 5, 4}, rng), 3);
+  INFO(r.message);
+  CHECK(r.ok);
+  aegan::nn::ConvTranspose2d<T> up(aegan::nn::ConvTranspose2dOptions(3, 2, 4).stride(2).padding(1).output_padding(1), rng);
+  r = aegan::testing::gradcheck_module<T>(up, randn<T>({2, 3, 3, 2}, rng), 4);
+  INFO(r.message);
+  CHECK(r.ok);
+  aegan::nn::Conv2d<T> nobias(aegan::nn::Conv2dOptions(1, 2, 5).padding(2).bias(false), rng);
+  r = aegan::testing::gradcheck_module<T>(nobias, randn<T>({1, 1, 5, 5}, rng), 5);
+  INFO(r.message);
+  CHECK(r.ok);
+}
