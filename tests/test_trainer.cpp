@@ -90,7 +90,7 @@ TEST_CASE("Every preset trains and reports exactly its terms", "[trainer]") {
   CHECK_THROWS_WITH(Trainer(nets, small(train::Preset::AEGAN)), Catch::Contains("aegan") && Catch::Contains("an encoder"));
 }
 
-TEST_CASE("The ae preset learns to reconstruct; aegan reduces its reconstruction too", "[trainer]") {
+TEST_CASE("The ae and aegan presets both learn to reconstruct", "[trainer]") {
   const auto data = curve_data(256, 4);
   for (auto preset : {train::Preset::AE, train::Preset::AEGAN}) {
     INFO(train::preset_name(preset));
@@ -144,7 +144,7 @@ TEST_CASE("A non-finite loss stops training, names step and term, keeps the chec
   CHECK(train::Checkpoint::load(ckpt).ints("trainer.progress")[1] == 1);
 }
 
-TEST_CASE("Callbacks see every step and epoch; samplers fit to the encoder's codes", "[trainer]") {
+TEST_CASE("Callbacks see every step and epoch, and samplers fit to the encoder codes", "[trainer]") {
   const auto data = curve_data(64, 9);
   Trainer trainer(make_networks(9), small(train::Preset::AEGAN));
   long steps = 0, epochs = 0;
