@@ -14,6 +14,8 @@ if [ "${1:-}" = "--quick" ]; then
 fi
 build="${1:-$root/build}"
 jobs="$(nproc)"
+# ctest runs tests side by side on few cores: spinning OpenMP threads would starve each other.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
 
 "$root/scripts/setup.sh"
 "$root/scripts/fetch_data.sh" "$root/data/mnist"
