@@ -50,7 +50,7 @@ for pair in fuzz_idx:idx fuzz_checkpoint:checkpoint; do
     status=1
     echo "fuzz: $name FAILED; the end of its log ($log):" >&2
     tail -n 60 "$log" >&2
-    echo "fuzz: reproducer(s): $(ls "$artifacts" 2>/dev/null | tr '\n' ' ')" >&2
+    echo "fuzz: reproducer(s): $(find "$artifacts" -type f | tr '\n' ' ')" >&2
   fi
 done
 if [ "$status" -ne 0 ]; then

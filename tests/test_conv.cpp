@@ -116,10 +116,19 @@ Config random_config(Rng& rng, Index max_batch, Index max_channels, Index max_ex
   return c;
 }
 
+/// Sets the thread count; with more than one thread, also makes every convolution, however
+/// small, take the threaded path (small ones otherwise stay on one thread).
 struct ThreadGuard {
-  explicit ThreadGuard(int n) : previous(aegan::num_threads()) { aegan::set_num_threads(n); }
-  ~ThreadGuard() { aegan::set_num_threads(previous); }
+  explicit ThreadGuard(int n) : previous(aegan::num_threads()), threshold(aegan::kernels::detail::conv_min_parallel_flops()) {
+    aegan::set_num_threads(n);
+    if (n > 1) aegan::kernels::detail::conv_min_parallel_flops() = 0.0;
+  }
+  ~ThreadGuard() {
+    aegan::set_num_threads(previous);
+    aegan::kernels::detail::conv_min_parallel_flops() = threshold;
+  }
   int previous;
+  double threshold;
 };
 
 }  // namespace
@@ -441,4 +450,25 @@ TEMPLATE_TEST_CASE("Conv2d and ConvTranspose2d modules pass the module gradient 
   r = aegan::testing::gradcheck_module<T>(nobias, randn<T>({1, 1, 5, 5}, rng), 5);
   INFO(r.message);
   CHECK(r.ok);
+}
+
+TEST_CASE("small convolutions stay on one thread and give the threaded path's results", "[conv]") {
+  Rng rng(23);
+  const auto x = randn<double>({8, 1, 12, 12}, rng);
+  const auto w = randn<double>({4, 1, 4, 4}, rng);
+  const auto seed = randn<double>({8, 4, 6, 6}, rng);
+  aegan::set_num_threads(2);
+  REQUIRE(aegan::kernels::detail::conv_min_parallel_flops() > 0.0);  // this tiny problem is below it
+  Var<double> x1(x, true), w1(w, true);
+  aegan::conv2d(x1, w1, Var<double>(), 2, 1).backward(seed);
+  CHECK(aegan::num_threads() == 2);  // the caller's setting survives the serial run
+  Tensor<double> serial_dx = x1.grad(), serial_dw = w1.grad();
+  {
+    ThreadGuard forced(2);
+    Var<double> x2(x, true), w2(w, true);
+    aegan::conv2d(x2, w2, Var<double>(), 2, 1).backward(seed);
+    CHECK(max_abs_diff(serial_dx, x2.grad()) < 1e-12);
+    CHECK(max_abs_diff(serial_dw, w2.grad()) < 1e-12);
+  }
+  CHECK(aegan::num_threads() == 2);
 }

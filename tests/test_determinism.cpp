@@ -9,6 +9,9 @@
 #include <aegan/aegan.hpp>
 #include <aegan/train/aegan_trainer.hpp>
 
+#include <unistd.h>
+
+#include <cmath>
 #include <cstring>
 
 using namespace aegan;

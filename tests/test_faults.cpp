@@ -12,6 +12,7 @@
 
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -307,7 +308,12 @@ TEST_CASE("A checkpoint of another format version or another model is refused wi
     const auto png = scratch("image.png");
     io::write_image_grid(png, Tensor<float>({1, 1, 8, 8}));
     CHECK_THROWS_WITH(train::Checkpoint::load(png), Contains("image.png") && Contains("bad magic"));
-    CHECK_THROWS_WITH(train::Checkpoint::load(scratch_dir()), Contains(scratch_dir().string()) && Contains("folder"));
+    CHECK_THROWS_WITH(train::Checkpoint::load(scratch_dir()), Contains(scratch_dir().string()) && Contains("is a folder"));
+    const auto fifo = scratch("pipe.ckpt");
+    fs::remove(fifo);
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);  // opening it to read would block until a writer came
+    CHECK_THROWS_WITH(train::Checkpoint::load(fifo), Contains("pipe.ckpt") && Contains("not a regular file"));
+    CHECK_THROWS_WITH(train::Checkpoint::load("/dev/null"), Contains("/dev/null") && Contains("not a regular file"));
   }
 }
 
@@ -373,11 +379,10 @@ TEST_CASE("A checkpoint with a valid checksum but a hostile payload is refused, 
 }
 
 // Found by crafting inputs for tests/fuzz/fuzz_checkpoint: values that pass the checkpoint's own
-// checks but break what runs on them. Each must be refused at load time. Tagged [!mayfail] until
-// train/state.hpp (load_adam, load_rng) and AEGANTrainer::load_checkpoint validate them; today
-// the first two make the next step overflow a signed counter (UBSan) and the third makes every
-// later Rng::normal() loop forever (xoshiro256 never leaves the all-zero state).
-TEST_CASE("Restoring refuses step counters that would overflow and an all-zero Rng state", "[faults][checkpoint][!mayfail]") {
+// checks but break what runs on them, so each is refused at load time: unchecked, the first two
+// made the next step overflow a signed counter (UBSan) and the third made every later
+// Rng::normal() loop forever (xoshiro256 never leaves the all-zero state).
+TEST_CASE("Restoring refuses step counters that would overflow and an all-zero Rng state", "[faults][checkpoint]") {
   const std::int64_t max = std::numeric_limits<std::int64_t>::max();
   Rng init(1);
   nn::Sequential<float> net(nn::Linear<float>(3, 2, init));

@@ -252,6 +252,9 @@ class AEGANTrainer {
     const auto& progress = ck.ints("trainer.progress");
     if (progress.size() != 3 || progress[2] != generator_->latent_dim())
       throw ValueError("checkpoint " + path.string() + ": latent size differs from this trainer's " + std::to_string(generator_->latent_dim()));
+    if (progress[0] < 0 || progress[0] > kMaxCounter || progress[1] < 0 || progress[1] > kMaxCounter)
+      throw IoError("checkpoint " + path.string() + ": step " + std::to_string(progress[0]) + " / epoch " + std::to_string(progress[1]) +
+                    " outside [0, 2^53]");
     load_module(ck, "generator", *generator_);
     load_adam(ck, "opt.generator", *ge_opt_);
     if (autoencoder_) load_module(ck, "encoder", autoencoder_->encoder());

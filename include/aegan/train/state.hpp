@@ -12,6 +12,9 @@
 
 namespace aegan::train {
 
+/// Largest step or epoch count a checkpoint may carry.
+inline constexpr std::int64_t kMaxCounter = std::int64_t(1) << 53;
+
 template <Scalar T>
 void save_module(Checkpoint& ck, const std::string& prefix, const nn::Module<T>& m) {
   for (const auto& p : m.named_parameters()) ck.put(prefix + "." + p.name, p.var.value());
@@ -41,6 +44,8 @@ template <Scalar T>
 void load_adam(const Checkpoint& ck, const std::string& prefix, optim::Adam<T>& opt) {
   const auto& steps = ck.ints(prefix + ".steps");
   if (steps.size() != 1) throw IoError("checkpoint " + ck.origin() + ": '" + prefix + ".steps' must hold one integer");
+  if (steps[0] < 0 || steps[0] > kMaxCounter)  // a later ++ must not overflow; 2^53 steps is far beyond any run
+    throw IoError("checkpoint " + ck.origin() + ": '" + prefix + ".steps' is " + std::to_string(steps[0]) + ", outside [0, 2^53]");
   auto& slots = opt.slots();
   for (std::size_t i = 0; i < slots.size(); ++i) {
     const Shape& shape = slots[i].param.shape();
@@ -77,6 +82,8 @@ inline void load_rng(const Checkpoint& ck, const std::string& name, Rng& rng) {
     throw IoError("checkpoint " + ck.origin() + ": rng '" + name + "' has " + std::to_string(v.size()) + " words, expected " +
                   std::to_string(s.size()));
   std::copy(v.begin(), v.end(), s.begin());
+  if (s[0] == 0 && s[1] == 0 && s[2] == 0 && s[3] == 0)  // xoshiro never leaves the all-zero state
+    throw IoError("checkpoint " + ck.origin() + ": rng '" + name + "' has the all-zero state, which no generator reaches");
   rng.deserialize(s);
 }
 

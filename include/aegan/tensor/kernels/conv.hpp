@@ -43,6 +43,15 @@ T* scratch(Index n) {
 /// small enough that a chunk's im2col matrix stays near the core's L2 cache.
 inline constexpr Index kConvChunkColumns = 256;
 inline constexpr int kConvMaxThreads = 256;
+/// Below this many FLOPs (about 0.3 ms on one core) a convolution does not fork threads: the
+/// DCGAN's 1-channel layers are memory-bound and gain ~0.2 ms from a second thread on a quiet
+/// machine, but a 2-thread region waits a whole scheduler slice (~8 ms) for its second thread
+/// whenever another process holds a core (PyTorch keeps its 1-channel transposed convolutions
+/// on one thread too). A variable, not a constant, so tests can force the threaded path.
+inline double& conv_min_parallel_flops() {
+  static double flops = 64e6;
+  return flops;
+}
 
 /// Which products one pass over the samples computes; null pointers switch parts off.
 template <Scalar T>
@@ -72,6 +81,14 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
   const bool need_g = job.dw || job.dx || job.db;
   int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
   threads = static_cast<int>(std::min<Index>({threads, N, kConvMaxThreads}));
+  // A small convolution runs on the calling thread alone, its GEMMs included (see conv_min_parallel_flops).
+  const double flops = 2.0 * static_cast<double>(N * P) * static_cast<double>(Kd * Co);
+  const bool serial = threads > 1 && flops < conv_min_parallel_flops();
+  const int caller_threads = omp_get_max_threads();
+  if (serial) {
+    threads = 1;
+    omp_set_num_threads(1);
+  }
   const Index per_thread = (N + threads - 1) / threads;
   const Index nb = std::clamp<Index>((kConvChunkColumns + P / 2) / std::max<Index>(P, 1), 1, per_thread);
   std::array<T*, kConvMaxThreads> partial{};
@@ -151,6 +168,13 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
   };
 
   if (threads == 1) {
+    struct Restore {  // the caller's thread count comes back even if the body throws
+      bool on;
+      int n;
+      ~Restore() {
+        if (on) omp_set_num_threads(n);
+      }
+    } restore{serial, caller_threads};
     body(0);
   } else {
 #pragma omp parallel num_threads(threads)
