@@ -3,28 +3,15 @@
 #include <aegan/aegan.hpp>
 #include <aegan/train/state.hpp>
 
-#include <fstream>
-#include <sstream>
+#include "support/files.hpp"
 
 using namespace aegan;
 namespace fs = std::filesystem;
 
 namespace {
-fs::path scratch(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("aegan_test_ckpt_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir / name;
-}
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-void spit(const fs::path& p, const std::string& bytes) {
-  std::ofstream f(p, std::ios::binary);
-  f << bytes;
-}
+fs::path scratch(const std::string& name) { return test::scratch_path("ckpt", name); }
+std::string slurp(const fs::path& p) { return test::read_file(p); }
+void spit(const fs::path& p, const std::string& bytes) { test::write_file(p, bytes); }
 train::Checkpoint sample() {
   train::Checkpoint ck;
   ck.put("weights", Tensor<float>({2, 3}, {1, 2, 3, 4, 5, 6}));

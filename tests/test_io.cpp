@@ -2,24 +2,14 @@
 
 #include <aegan/io/io.hpp>
 
-#include <fstream>
-#include <sstream>
+#include "support/files.hpp"
 
 using namespace aegan;
 namespace fs = std::filesystem;
 
 namespace {
-fs::path scratch(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("aegan_test_io_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir / name;
-}
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+fs::path scratch(const std::string& name) { return test::scratch_path("io", name); }
+std::string slurp(const fs::path& p) { return test::read_file(p); }
 std::uint32_t be32(const std::string& s, std::size_t at) {
   return (std::uint32_t(std::uint8_t(s[at])) << 24) | (std::uint32_t(std::uint8_t(s[at + 1])) << 16) |
          (std::uint32_t(std::uint8_t(s[at + 2])) << 8) | std::uint32_t(std::uint8_t(s[at + 3]));

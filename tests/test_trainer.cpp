@@ -4,8 +4,7 @@
 #include <aegan/aegan.hpp>
 #include <aegan/train/aegan_trainer.hpp>
 
-#include <fstream>
-#include <sstream>
+#include "support/files.hpp"
 
 using namespace aegan;
 namespace fs = std::filesystem;
@@ -15,17 +14,8 @@ using Trainer = train::AEGANTrainer<Net, Net, Net, Net>;
 namespace {
 constexpr Index kDim = 6, kLatent = 3;
 
-fs::path scratch(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("aegan_test_trainer_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir / name;
-}
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+fs::path scratch(const std::string& name) { return test::scratch_path("trainer", name); }
+std::string slurp(const fs::path& p) { return test::read_file(p); }
 
 Trainer::Networks make_networks(std::uint64_t seed) {
   Rng rng(seed);
