@@ -112,3 +112,61 @@ TEMPLATE_TEST_CASE("Tensor: copying to and from an empty tensor", "[tensor]", fl
   CHECK(zero_copy.numel() == 0);
   CHECK(zero_copy.shape() == Shape{0, 4});
 }
+
+TEST_CASE("Freed large tensors are reused from the block cache, within its limit", "[tensor]") {
+  const std::size_t saved_limit = block_cache_limit();
+  release_block_cache();
+  set_block_cache_limit(std::size_t(8) << 20);
+  const Shape big{256, 1024};  // 1 MiB of floats
+  const float* first = nullptr;
+  {
+    Tensor<float> t = Tensor<float>::full(big, 3.0f);
+    first = t.data();
+  }
+  CHECK(block_cache_bytes() == std::size_t(1) << 20);
+  {
+    Tensor<float> again(big);  // the same block, and still zero-filled as promised
+    CHECK(again.data() == first);
+    CHECK(again.array().abs().maxCoeff() == 0.0f);
+    CHECK(block_cache_bytes() == 0);
+    Tensor<float> small({16});  // small blocks never enter the cache
+  }
+  CHECK(block_cache_bytes() == std::size_t(1) << 20);
+  {
+    std::vector<Tensor<float>> many;
+    for (int i = 0; i < 12; ++i) many.emplace_back(big);
+  }
+  CHECK(block_cache_bytes() == std::size_t(8) << 20);  // 12 MiB freed, 8 MiB kept
+  set_block_cache_limit(std::size_t(2) << 20);          // lowering the limit frees what does not fit
+  CHECK(block_cache_bytes() == 0);
+  set_block_cache_limit(0);
+  { Tensor<float> t(big); }
+  CHECK(block_cache_bytes() == 0);  // off
+  set_block_cache_limit(saved_limit);
+}
+
+TEST_CASE("slice_rows and map_batches work through a tensor a batch at a time", "[tensor]") {
+  Tensor<double> x({7, 2, 3});
+  for (Index i = 0; i < x.numel(); ++i) x[i] = static_cast<double>(i);
+  const Tensor<double> mid = slice_rows(x, 2, 3);
+  CHECK(mid.shape() == Shape{3, 2, 3});
+  CHECK(mid[0] == 12.0);
+  CHECK(mid[17] == 29.0);
+  CHECK(slice_rows(x, 7, 0).numel() == 0);
+  CHECK_THROWS_WITH(slice_rows(x, 5, 3), Catch::Contains("rows [5, 8)") && Catch::Contains("[7, 2, 3]"));
+  CHECK_THROWS_AS(slice_rows(x, -1, 1), ShapeError);
+
+  std::vector<Index> seen;
+  const Tensor<double> sums = map_batches(x, 3, [&](const Tensor<double>& part) {
+    seen.push_back(part.dim(0));
+    Tensor<double> s({part.dim(0), 1});
+    for (Index r = 0; r < part.dim(0); ++r) s[r] = part.matrix().row(r).sum();  // matrix(): [rows, 6]
+    return s;
+  });
+  CHECK(seen == std::vector<Index>{3, 3, 1});
+  CHECK(sums.shape() == Shape{7, 1});
+  for (Index r = 0; r < 7; ++r) CHECK(sums[r] == static_cast<double>(36 * r + 15));
+  CHECK_THROWS_WITH(map_batches(x, 4, [](const Tensor<double>& part) { return slice_rows(part, 0, 1); }),
+                    Catch::Contains("4 rows gave [1, 2, 3]"));
+  CHECK_THROWS_AS(map_batches(x, 0, [](const Tensor<double>& part) { return part; }), ValueError);
+}

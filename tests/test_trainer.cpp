@@ -160,3 +160,48 @@ TEST_CASE("Callbacks see every step and epoch, and samplers fit to the encoder c
   CHECK(samples.array().abs().maxCoeff() <= 1.0f);  // tanh output
   CHECK_THROWS_WITH(trainer.step(Tensor<float>({1, kDim})), Catch::Contains("at least 2"));
 }
+
+TEST_CASE("A refused checkpoint leaves the trainer exactly as it was", "[trainer]") {
+  const auto data = curve_data(64, 10);
+  const auto good = scratch("rollback-good.ckpt");
+  {
+    Trainer source(make_networks(10), small(train::Preset::AEGAN));
+    source.fit(data, 2);
+    source.fit_sampler(models::LatentSampler::Kind::Gaussian, data.images);
+    source.save_checkpoint(good);
+  }
+  Trainer target(make_networks(11), small(train::Preset::AEGAN));
+  target.fit(data, 1);
+  const auto before = target.generator().parameters();
+  std::vector<Tensor<float>> weights;
+  for (auto& p : before) weights.push_back(p.value());
+  Tensor<float> z({4, kLatent});
+  const Tensor<float> generated = target.generate(z);
+
+  // Each file is valid up to one late entry, so a loader without rollback would have overwritten
+  // the networks, Adam moments and EMA before noticing.
+  auto refused = [&](const std::string& name, auto&& spoil, const std::string& message) {
+    train::Checkpoint ck = train::Checkpoint::load(good);
+    spoil(ck);
+    const auto path = scratch(name);
+    ck.save(path);
+    CHECK_THROWS_WITH(target.load_checkpoint(path), Catch::Contains(path.string()) && Catch::Contains(message));
+    CHECK(target.epoch() == 1);
+    CHECK(target.steps() == 4);
+    CHECK_FALSE(target.sampler());
+    const auto after = target.generator().parameters();
+    for (std::size_t i = 0; i < after.size(); ++i) REQUIRE((after[i].value().array() == weights[i].array()).all());
+    CHECK((target.generate(z).array() == generated.array()).all());  // the EMA copy too
+  };
+  refused("rollback-rng.ckpt", [](train::Checkpoint& ck) { ck.put_ints("trainer.rng", {0, 0, 0, 0, 0, 0}); }, "all-zero");
+  refused("rollback-sampler.ckpt", [](train::Checkpoint& ck) {
+    ck.put("sampler.weights", Tensor<double>::full({1}, 1.0));
+    ck.put("sampler.means", Tensor<double>({1, kLatent + 1}));
+    ck.put("sampler.chol", Tensor<double>({1, kLatent + 1, kLatent + 1}));
+  }, "latent size is 3");
+
+  target.load_checkpoint(good);  // and a good one still loads afterwards
+  CHECK(target.epoch() == 2);
+  REQUIRE(target.sampler());
+  CHECK(target.sampler()->kind() == models::LatentSampler::Kind::Gaussian);
+}

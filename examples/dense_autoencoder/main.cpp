@@ -30,9 +30,7 @@ double evaluate(nn::Sequential<T>& model, const data::Dataset<T>& set) {
   double total = 0;
   for (Index start = 0; start < n; start += chunk) {
     const Index m = std::min(chunk, n - start);
-    Tensor<T> x = Tensor<T>::uninitialized({m, 784});
-    std::copy_n(set.images.data() + start * 784, m * 784, x.data());
-    Var<T> input(std::move(x));
+    Var<T> input(slice_rows(set.images, start, m).reshape({m, 784}));
     total += mse_loss(model(input), input, Reduction::Sum).item();
   }
   model.train();
@@ -43,8 +41,7 @@ void write_reconstructions(nn::Sequential<T>& model, const data::Dataset<T>& tes
   NoGradGuard no_grad;
   model.eval();
   const Index n = 10;
-  Tensor<T> x = Tensor<T>::uninitialized({n, 784});
-  std::copy_n(test.images.data(), n * 784, x.data());
+  const Tensor<T> x = slice_rows(test.images, 0, n).reshape({n, 784});
   Var<T> y = model(Var<T>(x));
   Tensor<T> grid = Tensor<T>::uninitialized({2 * n, 1, 28, 28});
   std::copy_n(x.data(), n * 784, grid.data());

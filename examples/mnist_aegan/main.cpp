@@ -32,27 +32,6 @@ Tensor<T> to_unit_range(const Tensor<T>& x) {  // [-1, 1] -> [0, 1]
   return y;
 }
 
-Tensor<T> rows(const Tensor<T>& x, Index first, Index count) {
-  Shape s = x.shape();
-  s[0] = count;
-  Tensor<T> out = Tensor<T>::uninitialized(s);
-  const Index per = x.numel() / x.dim(0);
-  std::copy_n(x.data() + first * per, count * per, out.data());
-  return out;
-}
-
-template <class F>
-Tensor<T> in_chunks(const Tensor<T>& x, F f, Index chunk = 500) {
-  Tensor<T> out = Tensor<T>::uninitialized(x.shape());
-  const Index per = x.numel() / x.dim(0);
-  for (Index start = 0; start < x.dim(0); start += chunk) {
-    const Index m = std::min(chunk, x.dim(0) - start);
-    const Tensor<T> y = f(rows(x, start, m));
-    std::copy_n(y.data(), m * per, out.data() + start * per);
-  }
-  return out;
-}
-
 void write_samples_idx(const fs::path& path, const Tensor<T>& unit_images) {
   data::IdxArray a;
   a.dims = {unit_images.dim(0), 28, 28};
@@ -66,7 +45,7 @@ void write_samples_idx(const fs::path& path, const Tensor<T>& unit_images) {
 Tensor<T> interpolations(Trainer& trainer, const Tensor<T>& test, Index pairs, Index steps, Rng& rng) {
   const Index z = trainer.latent_dim();
   Tensor<T> ends;
-  if (trainer.options().weights().uses_encoder()) ends = trainer.encode(rows(test, 0, 2 * pairs));
+  if (trainer.options().weights().uses_encoder()) ends = trainer.encode(slice_rows(test, 0, 2 * pairs));
   else ends = models::LatentSampler::prior(z).sample<T>(2 * pairs, rng);
   Tensor<T> codes = Tensor<T>::uninitialized({pairs * steps, z});
   for (Index p = 0; p < pairs; ++p)
@@ -204,7 +183,7 @@ int main(int argc, char** argv) {
     const bool has_encoder = trainer.options().weights().uses_encoder();
     if (has_encoder) {
       Tensor<T> grid = Tensor<T>::uninitialized({32, 1, 28, 28});
-      const Tensor<T> originals = rows(test_set.images, 0, 16);
+      const Tensor<T> originals = slice_rows(test_set.images, 0, 16);
       const Tensor<T> rebuilt = trainer.reconstruct(originals);
       std::copy_n(originals.data(), originals.numel(), grid.data());
       std::copy_n(rebuilt.data(), rebuilt.numel(), grid.data() + originals.numel());
@@ -213,19 +192,21 @@ int main(int argc, char** argv) {
     io::write_image_grid(f.out / "interpolations.png", to_unit_range(interpolations(trainer, test_set.images, 8, 10, sample_rng)),
                          io::GridOptions().columns(10).scale(2));
     const Tensor<T> final_samples = to_unit_range(trainer.sample(std::max<Index>(f.samples, 64), sample_rng));
-    io::write_image_grid(f.out / "samples.png", rows(final_samples, 0, 64), io::GridOptions().columns(8).scale(2));
-    if (f.samples > 0) write_samples_idx(f.out / "samples-idx3-ubyte", rows(final_samples, 0, f.samples));
+    io::write_image_grid(f.out / "samples.png", slice_rows(final_samples, 0, 64), io::GridOptions().columns(8).scale(2));
+    if (f.samples > 0) write_samples_idx(f.out / "samples-idx3-ubyte", slice_rows(final_samples, 0, f.samples));
 
     std::string json = "{\n  \"dataset\": \"" + f.dataset + "\",\n  \"preset\": \"" + f.preset + "\",\n  \"epochs\": " +
                        std::to_string(trainer.epoch()) + ",\n  \"steps\": " + std::to_string(trainer.steps()) + ",\n  \"width\": " +
                        std::to_string(f.width) + ",\n  \"latent\": " + std::to_string(f.latent) + ",\n  \"sampler\": \"" + f.sampler + "\"";
     if (has_encoder) {
-      const Tensor<T> rebuilt = in_chunks(test_set.images, [&](const Tensor<T>& x) { return trainer.reconstruct(x); });
+      const Tensor<T> rebuilt = trainer.reconstruct(test_set.images);
       const double mse = (rebuilt.array() - test_set.images.array()).square().template cast<double>().mean() / 4.0;  // on [0, 1]
       json += ",\n  \"test_reconstruction_mse\": " + json_number(mse);
       std::printf("test reconstruction MSE (on [0,1]): %.5f\n", mse);
     }
-    if (fs::exists(f.classifier)) {
+    // The default classifier knows digits only; another dataset is scored with one given explicitly.
+    const bool score = fs::exists(f.classifier) && (f.dataset == "mnist" || app.count("--classifier") > 0);
+    if (score) {
       train::MnistEvaluator<T> evaluator(f.classifier);
       const Tensor<T> test01 = to_unit_range(test_set.images), train01 = to_unit_range(train_set.images);
       const Index n = std::min<Index>(test_set.size(), train_set.size());
@@ -248,7 +229,8 @@ int main(int argc, char** argv) {
       json += "\n  }";
       trainer.fit_sampler(kind, train_set.images);  // leave the requested sampler in place
     } else {
-      std::printf("no classifier at %s: metrics.json has no FID (train one with examples/mnist_classifier)\n", f.classifier.c_str());
+      std::printf("no classifier for %s at %s: metrics.json has no FID (train one with examples/mnist_classifier)\n",
+                  f.dataset.c_str(), f.classifier.c_str());
     }
     json += "\n}\n";
     io::write_file_atomically(f.out / "metrics.json", json);

@@ -5,6 +5,7 @@
 #include "aegan/tensor/parallel.hpp"
 #include "aegan/tensor/rng.hpp"
 #include "aegan/tensor/tensor.hpp"
+#include "aegan/tensor/batches.hpp"
 #include "aegan/autograd/autograd.hpp"
 #include "aegan/nn/nn.hpp"
 #include "aegan/optim/optim.hpp"

@@ -16,6 +16,7 @@
 
 #include "aegan/error.hpp"
 #include "aegan/tensor/scalar.hpp"
+#include "aegan/tensor/memory.hpp"
 #include "aegan/tensor/shape.hpp"
 
 namespace aegan {
@@ -28,26 +29,6 @@ template <Scalar T>
 using ArrayMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
 template <Scalar T>
 using ConstArrayMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
-
-namespace detail {
-inline constexpr std::size_t kTensorAlignment = 64;  // one cache line; enough for AVX-512 loads
-
-struct AlignedFree {
-  void operator()(void* p) const noexcept { std::free(p); }
-};
-
-template <class T>
-std::unique_ptr<T[], AlignedFree> aligned_array(Index n) {
-  if (n == 0) return nullptr;
-  if (n < 0 || static_cast<std::size_t>(n) > std::numeric_limits<std::size_t>::max() / sizeof(T) - kTensorAlignment)
-    throw std::bad_alloc();
-  std::size_t bytes = static_cast<std::size_t>(n) * sizeof(T);
-  bytes = (bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
-  void* p = std::aligned_alloc(kTensorAlignment, bytes);
-  if (!p) throw std::bad_alloc();
-  return std::unique_ptr<T[], AlignedFree>(static_cast<T*>(p));
-}
-}  // namespace detail
 
 template <Scalar T>
 class Tensor {

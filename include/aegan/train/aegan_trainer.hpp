@@ -16,6 +16,7 @@
 #include "aegan/models/latent.hpp"
 #include "aegan/optim/adam.hpp"
 #include "aegan/optim/ema.hpp"
+#include "aegan/tensor/batches.hpp"
 #include "aegan/train/options.hpp"
 #include "aegan/train/state.hpp"
 
@@ -38,6 +39,10 @@ template <class GNet, class ENet, class DxNet, class DzNet>
 class AEGANTrainer {
  public:
   using T = typename GNet::scalar_type;
+  /// Rows per forward pass in generate(), encode() and reconstruct(): memory stays bounded by one
+  /// batch's activations whatever the number of samples.
+  static constexpr Index kInferenceBatch = 256;
+
   static_assert(std::is_same_v<T, typename ENet::scalar_type> && std::is_same_v<T, typename DxNet::scalar_type> &&
                     std::is_same_v<T, typename DzNet::scalar_type>,
                 "AEGANTrainer: generator, encoder and both critics must use the same scalar type");
@@ -177,7 +182,7 @@ class AEGANTrainer {
   Tensor<T> generate(const Tensor<T>& z) {
     NoGradGuard no_grad;
     EvalScope scope(*generator_, ema_.get());
-    return (*generator_)(Var<T>(z)).value();
+    return map_batches(z, kInferenceBatch, [&](Tensor<T> part) { return (*generator_)(Var<T>(std::move(part))).value(); });
   }
 
   /// Encoder codes for inputs x (eval mode, no graph).
@@ -185,7 +190,7 @@ class AEGANTrainer {
     require_encoder("encode");
     NoGradGuard no_grad;
     EvalScope scope(autoencoder_->encoder(), nullptr);
-    return autoencoder_->encode(Var<T>(x)).value();
+    return map_batches(x, kInferenceBatch, [&](Tensor<T> part) { return autoencoder_->encode(Var<T>(std::move(part))).value(); });
   }
 
   /// G(E(x)) with the live generator weights (the ones the reconstruction loss trained).
@@ -193,7 +198,7 @@ class AEGANTrainer {
     require_encoder("reconstruct");
     NoGradGuard no_grad;
     EvalScope scope(*autoencoder_, nullptr);
-    return (*autoencoder_)(Var<T>(x)).value();
+    return map_batches(x, kInferenceBatch, [&](Tensor<T> part) { return (*autoencoder_)(Var<T>(std::move(part))).value(); });
   }
 
   /// Fits the sampling density to the encoder's codes of `data` (in chunks), and keeps it for
@@ -204,17 +209,7 @@ class AEGANTrainer {
       return *sampler_;
     }
     require_encoder("fit_sampler");
-    const Index n = data.dim(0), per = data.numel() / std::max<Index>(n, 1), chunk = 500;
-    Tensor<T> codes = Tensor<T>::uninitialized({n, generator_->latent_dim()});
-    for (Index start = 0; start < n; start += chunk) {
-      const Index m = std::min(chunk, n - start);
-      Shape s = data.shape();
-      s[0] = m;
-      Tensor<T> part = Tensor<T>::uninitialized(s);
-      std::copy_n(data.data() + start * per, m * per, part.data());
-      const Tensor<T> c = encode(part);
-      std::copy_n(c.data(), c.numel(), codes.data() + start * generator_->latent_dim());
-    }
+    const Tensor<T> codes = encode(data);
     sampler_ = kind == models::LatentSampler::Kind::Gaussian ? models::LatentSampler::fit_gaussian(codes)
                                                              : models::LatentSampler::fit_gmm(codes, components, options_.seed());
     return *sampler_;
@@ -226,7 +221,32 @@ class AEGANTrainer {
     return generate((sampler_ ? *sampler_ : prior).template sample<T>(n, rng));
   }
 
-  void save_checkpoint(const std::filesystem::path& path) const {
+  void save_checkpoint(const std::filesystem::path& path) const { snapshot().save(path); }
+
+  /// Restores everything save_checkpoint wrote. The checkpoint must come from a trainer with the
+  /// same options and network shapes; otherwise the error names what differs. All or nothing: when
+  /// any entry is refused, the trainer is left exactly as it was before the call.
+  void load_checkpoint(const std::filesystem::path& path) {
+    const Checkpoint ck = Checkpoint::load(path);
+    Checkpoint before = snapshot();
+    try {
+      restore(ck);
+    } catch (...) {
+      restore(before);  // cannot fail: it was written from these very objects
+      throw;
+    }
+  }
+
+  long steps() const { return steps_; }
+  long epoch() const { return epoch_; }
+  const AEGANOptions& options() const { return options_; }
+  models::Generator<GNet>& generator() { return *generator_; }
+  Index latent_dim() const { return generator_->latent_dim(); }
+  const std::optional<models::LatentSampler>& sampler() const { return sampler_; }
+
+ private:
+  /// The whole training state as an in-memory checkpoint.
+  Checkpoint snapshot() const {
     Checkpoint ck;
     ck.put_text("trainer.options", options_.describe());
     ck.put_ints("trainer.progress", {steps_, epoch_, generator_->latent_dim()});
@@ -238,44 +258,42 @@ class AEGANTrainer {
     if (dz_) { save_module(ck, "dz", *dz_); save_adam(ck, "opt.dz", *dz_opt_); }
     if (ema_) save_ema(ck, "ema.generator", *ema_);
     if (sampler_) sampler_->save(ck, "sampler");
-    ck.save(path);
+    return ck;
   }
 
-  /// Restores everything save_checkpoint wrote. The checkpoint must come from a trainer with the
-  /// same options and network shapes; otherwise the error names what differs.
-  void load_checkpoint(const std::filesystem::path& path) {
-    const Checkpoint ck = Checkpoint::load(path);
+  /// Applies a snapshot; may stop part way with an error (load_checkpoint rolls back).
+  void restore(const Checkpoint& ck) {
+    const std::string& origin = ck.origin();
     const std::string& saved = ck.text("trainer.options");
     if (saved != options_.describe())
-      throw ValueError("checkpoint " + path.string() + " was written with options\n  " + saved + "\nbut this trainer has\n  " +
+      throw ValueError("checkpoint " + origin + " was written with options\n  " + saved + "\nbut this trainer has\n  " +
                        options_.describe());
     const auto& progress = ck.ints("trainer.progress");
-    if (progress.size() != 3 || progress[2] != generator_->latent_dim())
-      throw ValueError("checkpoint " + path.string() + ": latent size differs from this trainer's " + std::to_string(generator_->latent_dim()));
+    const Index z = generator_->latent_dim();
+    if (progress.size() != 3 || progress[2] != z)
+      throw ValueError("checkpoint " + origin + ": latent size differs from this trainer's " + std::to_string(z));
     if (progress[0] < 0 || progress[0] > kMaxCounter || progress[1] < 0 || progress[1] > kMaxCounter)
-      throw IoError("checkpoint " + path.string() + ": step " + std::to_string(progress[0]) + " / epoch " + std::to_string(progress[1]) +
+      throw IoError("checkpoint " + origin + ": step " + std::to_string(progress[0]) + " / epoch " + std::to_string(progress[1]) +
                     " outside [0, 2^53]");
+    std::optional<models::LatentSampler> sampler;
+    if (ck.contains("sampler.kind")) {
+      sampler = models::LatentSampler::load(ck, "sampler");
+      if (sampler->dim() != z)
+        throw ValueError("checkpoint " + origin + ": the sampler draws " + std::to_string(sampler->dim()) +
+                         "-dimensional codes, this trainer's latent size is " + std::to_string(z));
+    }
     load_module(ck, "generator", *generator_);
     load_adam(ck, "opt.generator", *ge_opt_);
     if (autoencoder_) load_module(ck, "encoder", autoencoder_->encoder());
     if (dx_) { load_module(ck, "dx", *dx_); load_adam(ck, "opt.dx", *dx_opt_); }
     if (dz_) { load_module(ck, "dz", *dz_); load_adam(ck, "opt.dz", *dz_opt_); }
     if (ema_) load_ema(ck, "ema.generator", *ema_);
-    sampler_.reset();
-    if (ck.contains("sampler.kind")) sampler_ = models::LatentSampler::load(ck, "sampler");
     load_rng(ck, "trainer.rng", rng_);
+    sampler_ = std::move(sampler);
     steps_ = progress[0];
     epoch_ = progress[1];
   }
 
-  long steps() const { return steps_; }
-  long epoch() const { return epoch_; }
-  const AEGANOptions& options() const { return options_; }
-  models::Generator<GNet>& generator() { return *generator_; }
-  Index latent_dim() const { return generator_->latent_dim(); }
-  const std::optional<models::LatentSampler>& sampler() const { return sampler_; }
-
- private:
   /// Switches a module to eval (and to EMA weights when given) for its lifetime.
   struct EvalScope {
     EvalScope(nn::Module<T>& m, optim::EMA<T>* ema) : module(m), ema(ema), was_training(m.is_training()) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "aegan/models/mnist_nets.hpp"
+#include "aegan/tensor/batches.hpp"
 #include "aegan/train/metrics.hpp"
 #include "aegan/train/state.hpp"
 
@@ -33,16 +34,12 @@ class MnistEvaluator {
   /// Features [N, 256] and predicted classes of images [N, 1, 28, 28] in [0, 1].
   void embed(const Tensor<T>& images, Tensor<T>& features, std::vector<int>& classes) {
     NoGradGuard no_grad;
-    const Index n = images.dim(0), chunk = 500, per = images.numel() / std::max<Index>(n, 1);
+    const Index n = images.dim(0), chunk = 250;
     features = Tensor<T>::uninitialized({n, models::mnist::Classifier<T>::kFeatures});
     classes.assign(static_cast<std::size_t>(n), 0);
     for (Index start = 0; start < n; start += chunk) {
       const Index m = std::min(chunk, n - start);
-      Shape s = images.shape();
-      s[0] = m;
-      Tensor<T> part = Tensor<T>::uninitialized(s);
-      std::copy_n(images.data() + start * per, m * per, part.data());
-      Var<T> f = classifier_.features(Var<T>(std::move(part)));
+      Var<T> f = classifier_.features(Var<T>(slice_rows(images, start, m)));
       std::copy_n(f.value().data(), f.numel(), features.data() + start * f.dim(1));
       // The head is dropout (identity in eval) then a linear layer: logits from the features.
       Var<T> logits = classifier_.forward_features(f);

@@ -1,0 +1,53 @@
+// Whole training steps of the MNIST demo's networks, row for row the same as
+// benchmarks/torch/bench_gan.py so benchmarks/compare.py can put them side by side. float32,
+// batch 64, the networks of models/mnist_nets.hpp at width W with latent size 16.
+//   aegan_step/width:W/threads:T   one AEGANTrainer::step of the aegan preset: G(z), E(x), G(E(x)),
+//                                  E(G(z)); Dx and Dz updates on detached fakes; one G+E update of
+//                                  six weighted terms; Adam everywhere; EMA of the generator
+//   dcgan_step/width:W/threads:T   the same for the dcgan preset: G(z), a Dx update, a G update, EMA
+#include <benchmark/benchmark.h>
+
+#include <aegan/aegan.hpp>
+
+namespace {
+
+using aegan::Index;
+using aegan::Tensor;
+using Net = aegan::nn::Sequential<float>;
+using Trainer = aegan::train::AEGANTrainer<Net, Net, Net, Net>;
+
+constexpr Index kBatch = 64, kLatent = 16;
+
+void gan_step(benchmark::State& state, aegan::train::Preset preset) {
+  const Index width = state.range(0);
+  aegan::set_num_threads(static_cast<int>(state.range(1)));
+  aegan::Rng rng(1);
+  Trainer::Networks nets;
+  nets.generator = aegan::models::mnist::generator<float>(width, kLatent, rng);
+  if (aegan::train::preset_weights(preset).uses_encoder()) {
+    nets.encoder = aegan::models::mnist::encoder<float>(width, kLatent, rng);
+    nets.dz = aegan::models::mnist::latent_critic<float>(kLatent, rng);
+  }
+  nets.dx = aegan::models::mnist::image_critic<float>(width, rng);
+  nets.latent_dim = kLatent;
+  Trainer trainer(nets, aegan::train::AEGANOptions(preset).batch_size(kBatch).seed(2));
+
+  Tensor<float> real = Tensor<float>::uninitialized({kBatch, 1, 28, 28});
+  rng.fill_uniform(real, -1.0, 1.0);
+  for (int i = 0; i < 3; ++i) trainer.step(real);  // warm-up: scratch buffers, Adam moments
+  for (auto _ : state) {
+    const auto report = trainer.step(real);
+    benchmark::DoNotOptimize(report.losses.data());
+    benchmark::ClobberMemory();
+  }
+}
+
+void aegan_step(benchmark::State& state) { gan_step(state, aegan::train::Preset::AEGAN); }
+void dcgan_step(benchmark::State& state) { gan_step(state, aegan::train::Preset::DCGAN); }
+
+}  // namespace
+
+BENCHMARK(aegan_step)->ArgNames({"width", "threads"})->ArgsProduct({{32, 64}, {1, 2}})->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(dcgan_step)->ArgNames({"width", "threads"})->ArgsProduct({{32, 64}, {1, 2}})->UseRealTime()->Unit(benchmark::kMillisecond);
+
+BENCHMARK_MAIN();

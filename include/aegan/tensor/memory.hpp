@@ -1,0 +1,144 @@
+#pragma once
+// Aligned storage for tensors, with a cache of large freed blocks.
+//
+// A training step frees and allocates the same large buffers (activations, gradients, im2col
+// matrices) every step. Handed back to glibc, blocks that large go back to the kernel (munmap or a
+// heap trim), and the next step pays page faults and page zeroing for them again: about a tenth
+// of an AE-GAN step at W=32. So freed blocks of kMinCachedBytes and more are kept, by exact size,
+// up to block_cache_limit() bytes in all, and handed out again first. Under AddressSanitizer the
+// cache is off by default, so that a use after free of a tensor is still reported.
+#include <cstddef>
+#include <cstdlib>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <unordered_map>
+#include <vector>
+
+#include "aegan/tensor/shape.hpp"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define AEGAN_DETAIL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AEGAN_DETAIL_ASAN 1
+#endif
+#endif
+
+namespace aegan {
+
+namespace detail {
+inline constexpr std::size_t kTensorAlignment = 64;      // one cache line; enough for AVX-512 loads
+inline constexpr std::size_t kMinCachedBytes = 64 << 10;  // smaller blocks stay in malloc's own bins
+
+#ifdef AEGAN_DETAIL_ASAN
+inline constexpr std::size_t kDefaultCacheLimit = 0;
+#else
+inline constexpr std::size_t kDefaultCacheLimit = std::size_t(256) << 20;
+#endif
+
+class BlockCache {
+ public:
+  /// Never destroyed: tensors with static storage duration may be freed after any other static.
+  static BlockCache& instance() {
+    static BlockCache* cache = new BlockCache;
+    return *cache;
+  }
+
+  void* allocate(std::size_t bytes) {
+    if (bytes >= kMinCachedBytes) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = free_.find(bytes);
+      if (it != free_.end() && !it->second.empty()) {
+        void* p = it->second.back();
+        it->second.pop_back();
+        cached_ -= bytes;
+        return p;
+      }
+    }
+    void* p = std::aligned_alloc(kTensorAlignment, bytes);
+    if (!p) {
+      release_all();  // the cache may be what stands between us and the memory
+      p = std::aligned_alloc(kTensorAlignment, bytes);
+      if (!p) throw std::bad_alloc();
+    }
+    return p;
+  }
+
+  void deallocate(void* p, std::size_t bytes) noexcept {
+    if (!p) return;
+    if (bytes >= kMinCachedBytes) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (cached_ + bytes <= limit_) {
+        try {
+          free_[bytes].push_back(p);
+          cached_ += bytes;
+          return;
+        } catch (...) {  // no room to remember the block: give it back instead
+        }
+      }
+    }
+    std::free(p);
+  }
+
+  void set_limit(std::size_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    limit_ = bytes;
+    if (cached_ > limit_) release_locked();
+  }
+  std::size_t limit() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return limit_;
+  }
+  std::size_t cached_bytes() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return cached_;
+  }
+  void release_all() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    release_locked();
+  }
+
+ private:
+  BlockCache() = default;
+  void release_locked() noexcept {
+    for (auto& [bytes, blocks] : free_)
+      for (void* p : blocks) std::free(p);
+    free_.clear();
+    cached_ = 0;
+  }
+
+  std::mutex mutex_;
+  std::unordered_map<std::size_t, std::vector<void*>> free_;
+  std::size_t cached_ = 0, limit_ = kDefaultCacheLimit;
+};
+
+/// Frees through the cache; remembers the block's size for it.
+struct AlignedFree {
+  std::size_t bytes = 0;
+  void operator()(void* p) const noexcept { BlockCache::instance().deallocate(p, bytes); }
+};
+
+/// n uninitialized, 64-byte aligned elements (null for n == 0).
+template <class T>
+std::unique_ptr<T[], AlignedFree> aligned_array(Index n) {
+  if (n == 0) return nullptr;
+  if (n < 0 || static_cast<std::size_t>(n) > std::numeric_limits<std::size_t>::max() / sizeof(T) - kTensorAlignment)
+    throw std::bad_alloc();
+  std::size_t bytes = static_cast<std::size_t>(n) * sizeof(T);
+  bytes = (bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
+  return std::unique_ptr<T[], AlignedFree>(static_cast<T*>(BlockCache::instance().allocate(bytes)), AlignedFree{bytes});
+}
+}  // namespace detail
+
+/// Most bytes of freed tensor storage kept for reuse (default 256 MiB; 0 under AddressSanitizer).
+/// Lowering it below what is held returns the held blocks to the system; 0 turns the cache off.
+inline void set_block_cache_limit(std::size_t bytes) { detail::BlockCache::instance().set_limit(bytes); }
+inline std::size_t block_cache_limit() { return detail::BlockCache::instance().limit(); }
+/// Bytes of freed tensor storage now held for reuse.
+inline std::size_t block_cache_bytes() { return detail::BlockCache::instance().cached_bytes(); }
+/// Returns every cached block to the system allocator.
+inline void release_block_cache() { detail::BlockCache::instance().release_all(); }
+
+}  // namespace aegan
