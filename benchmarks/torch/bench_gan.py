@@ -82,7 +82,8 @@ def fooling_loss(critic, fake):
     return F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
 
 
-def make_step(preset, width):
+def make_step(preset, width, next_batch=None):
+    """One training step as a function; next_batch() gives the real images (default: one fixed batch)."""
     torch.manual_seed(1)
     g = dcgan_init(generator(width, LATENT))
     dx = dcgan_init(image_critic(width))
@@ -103,7 +104,7 @@ def make_step(preset, width):
             p.requires_grad_(not frozen)
 
     def fn():
-        x = real
+        x = next_batch() if next_batch else real
         z = torch.randn(BATCH, LATENT)
         x_gen = g(z)
         if use_encoder:

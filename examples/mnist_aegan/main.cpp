@@ -208,8 +208,8 @@ int main(int argc, char** argv) {
     const bool score = fs::exists(f.classifier) && (f.dataset == "mnist" || app.count("--classifier") > 0);
     if (score) {
       train::MnistEvaluator<T> evaluator(f.classifier);
-      const Tensor<T> test01 = to_unit_range(test_set.images), train01 = to_unit_range(train_set.images);
       const Index n = std::min<Index>(test_set.size(), train_set.size());
+      const Tensor<T> test01 = to_unit_range(test_set.images), train01 = to_unit_range(slice_rows(train_set.images, 0, n));
       json += ",\n  \"fid_samples\": " + std::to_string(n) + ",\n  \"samplers\": {";
       std::vector<std::string> kinds{"prior"};
       if (has_encoder) kinds = {"prior", "gaussian", "gmm"};

@@ -163,6 +163,7 @@ class AEGANTrainer {
   /// a fresh deterministic shuffle per epoch. When `checkpoint` is set, it is rewritten atomically
   /// after every epoch, so an interrupted run resumes at the last finished epoch.
   void fit(const data::Dataset<T>& train, long epochs, const std::optional<std::filesystem::path>& checkpoint = {}) {
+    BlockCacheScope cache;  // each step reuses the previous step's buffers (tensor/memory.hpp)
     data::BatchLoader<T> loader(train, data::LoaderOptions(options_.batch_size()).shuffle(true).drop_last(true).seed(options_.seed()));
     if (loader.num_batches() == 0)
       throw ValueError("AEGANTrainer::fit: " + std::to_string(train.size()) + " samples make no full batch of " +

@@ -34,7 +34,7 @@ class MnistEvaluator {
   /// Features [N, 256] and predicted classes of images [N, 1, 28, 28] in [0, 1].
   void embed(const Tensor<T>& images, Tensor<T>& features, std::vector<int>& classes) {
     NoGradGuard no_grad;
-    const Index n = images.dim(0), chunk = 250;
+    const Index n = images.dim(0), chunk = 128;
     features = Tensor<T>::uninitialized({n, models::mnist::Classifier<T>::kFeatures});
     classes.assign(static_cast<std::size_t>(n), 0);
     for (Index start = 0; start < n; start += chunk) {
@@ -71,11 +71,7 @@ class MnistEvaluator {
     std::vector<int> cs, ct, cr;
     embed(samples, fs, cs);
     embed(test, ft, ct);
-    Shape rs = real.shape();
-    rs[0] = samples.dim(0);
-    Tensor<T> real_part = Tensor<T>::uninitialized(rs);
-    std::copy_n(real.data(), real_part.numel(), real_part.data());
-    embed(real_part, fr, cr);
+    embed(slice_rows(real, 0, samples.dim(0)), fr, cr);
     SampleScores s;
     s.fid = frechet_distance(fs, ft);
     s.fid_floor = frechet_distance(fr, ft);
