@@ -6,15 +6,13 @@ Run with Debian's /usr/bin/python3 (python3-torch). Prints JSON (see common.py).
   --filter REGEX  run only rows whose name matches
   --threads 1,2   thread counts
 """
-import argparse
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
 
-from common import emit, measure  # noqa: E402
+from common import run_rows  # noqa: E402
 
 IN, OUT = 784, 256
 
@@ -89,24 +87,5 @@ def rows(threads):
         yield f"ae_step/threads:{t}", t, ae_step
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--min-time", type=float, default=0.3)
-    ap.add_argument("--filter", default="")
-    ap.add_argument("--threads", default="1,2")
-    args = ap.parse_args()
-    threads = [int(t) for t in args.threads.split(",")]
-    pattern = re.compile(args.filter)
-    out = []
-    for name, t, make in rows(threads):
-        if not pattern.search(name):
-            continue
-        torch.set_num_threads(t)
-        fn = make()
-        ns, iters = measure(fn, min_time=args.min_time)
-        out.append({"name": name, "time_ns": ns, "iterations": iters, "threads": t})
-    emit(out)
-
-
 if __name__ == "__main__":
-    main()
+    run_rows(rows)

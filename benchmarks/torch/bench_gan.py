@@ -11,10 +11,8 @@ Run with Debian's /usr/bin/python3 (python3-torch). Prints JSON (see common.py).
   --filter REGEX  run only rows whose name matches
   --threads 1,2   thread counts
 """
-import argparse
 import copy
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -22,7 +20,7 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from common import emit, measure  # noqa: E402
+from common import run_rows  # noqa: E402
 
 BATCH, LATENT = 64, 16
 # aegan preset: rec_x (L1), rec_z (MSE), adv_x_gen, adv_x_rec, adv_z_enc, adv_z_rec
@@ -154,24 +152,5 @@ def rows(threads):
                 yield f"{preset}_step/width:{w}/threads:{t}", t, lambda p=preset, w=w: make_step(p, w)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--min-time", type=float, default=0.3)
-    ap.add_argument("--filter", default="")
-    ap.add_argument("--threads", default="1,2")
-    args = ap.parse_args()
-    threads = [int(t) for t in args.threads.split(",")]
-    pattern = re.compile(args.filter)
-    out = []
-    for name, t, make in rows(threads):
-        if not pattern.search(name):
-            continue
-        torch.set_num_threads(t)
-        fn = make()
-        ns, iters = measure(fn, min_time=args.min_time)
-        out.append({"name": name, "time_ns": ns, "iterations": iters, "threads": t})
-    emit(out)
-
-
 if __name__ == "__main__":
-    main()
+    run_rows(rows)

@@ -4,7 +4,9 @@ Each bench_*.py prints one JSON object {"rows": [{"name", "time_ns", ...}], "tor
 whose row names match the Google Benchmark names of the C++ binary of the same family
 (without the "/real_time" suffix), so benchmarks/compare.py can pair them.
 """
+import argparse
 import json
+import re
 import statistics
 import sys
 import time
@@ -42,3 +44,32 @@ def emit(rows):
 
     json.dump({"torch": torch.__version__, "rows": rows}, sys.stdout, indent=1)
     sys.stdout.write("\n")
+
+
+def run_rows(rows):
+    """The command line of every bench_<family>.py: times the rows of rows(threads) and prints JSON.
+
+    rows(threads) yields (name, threads, make) where make() builds the function to time.
+      --min-time S    seconds per row (default 0.3)
+      --filter REGEX  run only rows whose name matches
+      --threads 1,2   thread counts
+    """
+    import torch
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--min-time", type=float, default=0.3)
+    ap.add_argument("--filter", default="")
+    ap.add_argument("--threads", default="1,2")
+    args = ap.parse_args()
+    threads = [int(t) for t in args.threads.split(",")]
+    pattern = re.compile(args.filter)
+    out = []
+    for name, t, make in rows(threads):
+        if not pattern.search(name):
+            continue
+        torch.set_num_threads(t)
+        torch.manual_seed(0)
+        fn = make()
+        ns, iters = measure(fn, min_time=args.min_time)
+        out.append({"name": name, "time_ns": ns, "iterations": iters, "threads": t})
+    emit(out)
