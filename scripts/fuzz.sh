@@ -20,8 +20,9 @@ if [ -z "$cxx" ]; then
   exit 1
 fi
 
+# -Wno-pass-failed: see scripts/sanitize.sh (clang does not vectorize `omp simd` loops at -O1 under ASan).
 cmake -S "$root/tests/fuzz" -B "$build" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Debug \
-  -DCMAKE_CXX_FLAGS="-O1 -g" > /dev/null
+  -DCMAKE_CXX_FLAGS="-O1 -g -Wno-pass-failed" > /dev/null
 cmake --build "$build" -j "$jobs"
 
 symbolizer="$(command -v llvm-symbolizer-14 || command -v llvm-symbolizer || true)"
