@@ -85,6 +85,28 @@ void check_conv_params(const std::string& who, const Var<T>& weight, const Var<T
 
 }  // namespace autograd
 
+namespace autograd {
+/// Records a convolution-like result over x, weight and the optional bias. `backward_kernel(gy,
+/// dx, dw, db)` writes the gradients asked for, each pointer null when that input needs none.
+template <Scalar T, class Kernel>
+Var<T> record_conv(Tensor<T> out, const char* op, const Var<T>& x, const Var<T>& weight, const Var<T>& bias,
+                   Kernel backward_kernel) {
+  std::vector<Var<T>> inputs{x, weight};
+  if (bias.defined()) inputs.push_back(bias);
+  return Var<T>::make(std::move(out), op, std::move(inputs), [x, weight, bias, backward_kernel](const Tensor<T>& gy) {
+    const bool want_db = bias.defined() && bias.requires_grad();
+    Tensor<T> dx, dw, db;
+    if (x.requires_grad()) dx = Tensor<T>::uninitialized(x.shape());
+    if (weight.requires_grad()) dw = Tensor<T>::uninitialized(weight.shape());
+    if (want_db) db = Tensor<T>::uninitialized(bias.shape());
+    backward_kernel(gy, dx.data(), dw.data(), db.data());
+    if (x.requires_grad()) send_grad(x, std::move(dx));
+    if (weight.requires_grad()) send_grad(weight, std::move(dw));
+    if (want_db) send_grad(bias, std::move(db));
+  });
+}
+}  // namespace autograd
+
 /// 2-D convolution (cross-correlation, as in every framework): x [N, Cin, H, W], weight
 /// [Cout, Cin, kh, kw], optional bias [Cout] -> [N, Cout, Ho, Wo] with
 /// Ho = (H + 2·padding - kh) / stride + 1.
@@ -98,22 +120,10 @@ Var<T> conv2d(const Var<T>& x, const Var<T>& weight, const Var<T>& bias = {}, Si
   Tensor<T> out = Tensor<T>::uninitialized({g.batch, g.out_channels, g.out_h, g.out_w});
   kernels::conv2d_forward(g, x.value().data(), weight.value().data(), bias.defined() ? bias.value().data() : nullptr,
                           out.data());
-  std::vector<Var<T>> inputs;
-  inputs.reserve(3);
-  inputs.push_back(x);
-  inputs.push_back(weight);
-  if (bias.defined()) inputs.push_back(bias);
-  return Var<T>::make(std::move(out), "conv2d", std::move(inputs), [x, weight, bias, g](const Tensor<T>& gy) {
-    const bool want_db = bias.defined() && bias.requires_grad();
-    Tensor<T> dx, dw, db;
-    if (x.requires_grad()) dx = Tensor<T>::uninitialized(x.shape());
-    if (weight.requires_grad()) dw = Tensor<T>::uninitialized(weight.shape());
-    if (want_db) db = Tensor<T>::uninitialized(bias.shape());
-    kernels::conv2d_backward(g, x.value().data(), weight.value().data(), gy.data(), dx.data(), dw.data(), db.data());
-    if (x.requires_grad()) autograd::send_grad(x, std::move(dx));
-    if (weight.requires_grad()) autograd::send_grad(weight, std::move(dw));
-    if (want_db) autograd::send_grad(bias, std::move(db));
-  });
+  return autograd::record_conv(std::move(out), "conv2d", x, weight, bias,
+                               [x, weight, g](const Tensor<T>& gy, T* dx, T* dw, T* db) {
+                                 kernels::conv2d_backward(g, x.value().data(), weight.value().data(), gy.data(), dx, dw, db);
+                               });
 }
 
 /// 2-D transposed convolution (the adjoint of conv2d in its input, PyTorch's ConvTranspose2d):
@@ -130,23 +140,10 @@ Var<T> conv_transpose2d(const Var<T>& x, const Var<T>& weight, const Var<T>& bia
   Tensor<T> out = Tensor<T>::uninitialized({g.batch, g.in_channels, g.in_h, g.in_w});
   kernels::conv2d_adjoint(g, x.value().data(), weight.value().data(), bias.defined() ? bias.value().data() : nullptr,
                           out.data());
-  std::vector<Var<T>> inputs;
-  inputs.reserve(3);
-  inputs.push_back(x);
-  inputs.push_back(weight);
-  if (bias.defined()) inputs.push_back(bias);
-  return Var<T>::make(std::move(out), "conv_transpose2d", std::move(inputs), [x, weight, bias, g](const Tensor<T>& gy) {
-    const bool want_db = bias.defined() && bias.requires_grad();
-    Tensor<T> dx, dw, db;
-    if (x.requires_grad()) dx = Tensor<T>::uninitialized(x.shape());
-    if (weight.requires_grad()) dw = Tensor<T>::uninitialized(weight.shape());
-    if (want_db) db = Tensor<T>::uninitialized(bias.shape());
-    kernels::conv2d_adjoint_backward(g, x.value().data(), weight.value().data(), gy.data(), dx.data(), dw.data(),
-                                     db.data());
-    if (x.requires_grad()) autograd::send_grad(x, std::move(dx));
-    if (weight.requires_grad()) autograd::send_grad(weight, std::move(dw));
-    if (want_db) autograd::send_grad(bias, std::move(db));
-  });
+  return autograd::record_conv(std::move(out), "conv_transpose2d", x, weight, bias,
+                               [x, weight, g](const Tensor<T>& gy, T* dx, T* dw, T* db) {
+                                 kernels::conv2d_adjoint_backward(g, x.value().data(), weight.value().data(), gy.data(), dx, dw, db);
+                               });
 }
 
 }  // namespace aegan
