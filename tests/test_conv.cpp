@@ -368,13 +368,15 @@ TEST_CASE("conv layers reject bad input with the layer, its options and the inpu
 TEST_CASE("conv kernels: im2row and row2im are adjoint, and im2row reads the right pixels", "[conv][kernels]") {
   Rng rng(20);
   for (int trial = 0; trial < 30; ++trial) {
-    const Config c = random_config(rng, 1, 3, 8);
+    Config c = random_config(rng, 1, 3, 8);
+    if (trial == 0) c = Config{1, 3, 1, 14, 14, 4, 2, 1, false};  // 16x16 padded planes: laid out with a gap
     aegan::kernels::Conv2dGeometry g;
     g.batch = 1, g.in_channels = c.ci, g.in_h = c.h, g.in_w = c.w, g.out_channels = 1;
     g.kernel_h = c.k.h, g.kernel_w = c.k.w, g.stride_h = c.s.h, g.stride_w = c.s.w, g.pad_h = c.p.h, g.pad_w = c.p.w;
     g.out_h = (c.h + 2 * c.p.h - c.k.h) / c.s.h + 1;
     g.out_w = (c.w + 2 * c.p.w - c.k.w) / c.s.w + 1;
-    const Index padded_size = c.ci * (c.h + 2 * c.p.h) * (c.w + 2 * c.p.w);
+    const Index padded_size = aegan::kernels::padded_size<double>(g);
+    if (trial == 0) CHECK(padded_size > c.ci * (c.h + 2) * (c.w + 2));
     const auto x = randn<double>({c.ci, c.h, c.w}, rng);
     const auto rows_y = randn<double>({g.out_plane() * g.patch()}, rng);
     Tensor<double> padded({padded_size}), rows({g.out_plane() * g.patch()});
@@ -471,4 +473,85 @@ TEST_CASE("small convolutions stay on one thread and give the threaded path's re
     CHECK(max_abs_diff(serial_dw, w2.grad()) < 1e-12);
   }
   CHECK(aegan::num_threads() == 2);
+}
+
+TEMPLATE_TEST_CASE("conv2d_rectified equals leaky_relu(conv2d) in values and gradients, and passes the gradient checker",
+                   "[conv][gradcheck]", float, double) {
+  using T = TestType;
+  Rng rng(24);
+  for (int trial = 0; trial < 24; ++trial) {
+    Config c = random_config(rng, 3, 3, 4);
+    if (trial < 2) c = Config{5, 3, 4, 14, 14, 4, 2, 1, trial == 0};  // 7x7 outputs: several samples per GEMM
+    const T slope = trial % 3 == 0 ? T(0) : T(0.2);
+    const int threads = trial % 2 ? 2 : 1;
+    ThreadGuard guard(threads);
+    INFO(c.str() << " slope=" << slope << " threads=" << threads);
+    std::vector<Tensor<T>> inputs{randn<T>({c.n, c.ci, c.h, c.w}, rng), randn<T>({c.co, c.ci, c.k.h, c.k.w}, rng)};
+    if (c.bias) inputs.push_back(randn<T>({c.co}, rng));
+    const Index ho = (c.h + 2 * c.p.h - c.k.h) / c.s.h + 1, wo = (c.w + 2 * c.p.w - c.k.w) / c.s.w + 1;
+    const auto seed = randn<T>({c.n, c.co, ho, wo}, rng);
+
+    std::vector<std::vector<Tensor<T>>> results;  // [fused, separate]: y, dx, dw (, db)
+    for (bool fused : {true, false}) {
+      std::vector<Var<T>> v;
+      for (const auto& t : inputs) v.emplace_back(t, true);
+      const Var<T> b = c.bias ? v[2] : Var<T>();
+      Var<T> y = fused ? aegan::conv2d_rectified(v[0], v[1], b, c.s, c.p, slope)
+                       : aegan::leaky_relu(aegan::conv2d(v[0], v[1], b, c.s, c.p), slope);
+      y.backward(seed);
+      std::vector<Tensor<T>> r{y.value()};
+      for (const auto& var : v) r.push_back(var.grad());
+      results.push_back(std::move(r));
+    }
+    for (std::size_t k = 0; k < results[0].size(); ++k) CHECK(max_abs_diff(results[0][k], results[1][k]) == 0.0);
+
+    if (trial >= 2) {  // finite differences on the small geometries
+      auto f = [&](const std::vector<Var<T>>& v) {
+        return aegan::conv2d_rectified(v[0], v[1], c.bias ? v[2] : Var<T>(), c.s, c.p, slope);
+      };
+      // In float a smaller step than the default 1e-2, which would often straddle the kink at 0.
+      auto options = aegan::testing::GradcheckOptions::defaults<T>();
+      if constexpr (std::is_same_v<T, float>) options = {1e-3, 3e-2, 5e-3};
+      const auto r = aegan::testing::gradcheck<T>(f, inputs, 300 + static_cast<std::uint64_t>(trial), options);
+      INFO(r.message);
+      CHECK(r.ok);
+    }
+  }
+  Var<T> x(randn<T>({1, 1, 4, 4}, rng)), w(randn<T>({1, 1, 3, 3}, rng));
+  CHECK_THROWS_WITH(aegan::conv2d_rectified(x, w, Var<T>(), 1, 0, T(-0.5)),
+                    Catch::Contains("negative_slope must be >= 0") && Catch::Contains("-0.5"));
+}
+
+TEST_CASE("Sequential runs a Conv2d and the rectifier after it as one fused layer, with unchanged results", "[conv][nn]") {
+  Rng init(25), rng(26);
+  using aegan::nn::Conv2d;
+  using aegan::nn::Conv2dOptions;
+  aegan::nn::Sequential<double> net(Conv2d<double>(Conv2dOptions(2, 6, 4).stride(2).padding(1), init),
+                                    aegan::nn::LeakyReLU<double>(0.2),
+                                    Conv2d<double>(Conv2dOptions(6, 5, 3).padding(1), init), aegan::nn::ReLU<double>(),
+                                    Conv2d<double>(Conv2dOptions(5, 3, 3), init),
+                                    aegan::nn::LeakyReLU<double>(-0.5));  // not a rectifier: runs on its own
+  const auto x = randn<double>({7, 2, 12, 12}, rng);
+  const auto seed = randn<double>({7, 3, 4, 4}, rng);
+
+  Var<double> xs(x, true);
+  Var<double> h = xs;
+  for (std::size_t i = 0; i < net.size(); ++i) h = net[i].forward(h);  // layer by layer: nothing fused
+  h.backward(seed);
+  std::vector<Tensor<double>> separate{h.value(), xs.grad()};
+  for (auto& p : net.parameters()) separate.push_back(p.grad());
+
+  net.zero_grad();
+  Var<double> xf(x, true);
+  Var<double> y = net.forward(xf);
+  // leaky_relu(-0.5) <- conv2d <- conv2d_rectified (ReLU fused) <- conv2d_rectified (LeakyReLU fused) <- x
+  const auto* node = y.node();
+  std::vector<std::string> ops;
+  for (; !node->parents.empty(); node = node->parents[0].get()) ops.emplace_back(node->op);
+  CHECK(ops == std::vector<std::string>{"leaky_relu", "conv2d", "conv2d_rectified", "conv2d_rectified"});
+  y.backward(seed);
+  std::vector<Tensor<double>> fused{y.value(), xf.grad()};
+  for (auto& p : net.parameters()) fused.push_back(p.grad());
+  REQUIRE(fused.size() == separate.size());
+  for (std::size_t k = 0; k < fused.size(); ++k) CHECK(max_abs_diff(fused[k], separate[k]) == 0.0);
 }

@@ -9,6 +9,7 @@ template <Scalar T>
 class ReLU : public Module<T> {
  public:
   Var<T> forward(const Var<T>& x) override { return relu(x); }
+  std::optional<T> rectifier_slope() const override { return T(0); }
   std::string type_name() const override { return "ReLU"; }
 };
 
@@ -17,6 +18,9 @@ class LeakyReLU : public Module<T> {
  public:
   explicit LeakyReLU(T negative_slope = T(0.01)) : slope_(negative_slope) {}
   Var<T> forward(const Var<T>& x) override { return leaky_relu(x, slope_); }
+  std::optional<T> rectifier_slope() const override {
+    return slope_ >= T(0) ? std::optional<T>(slope_) : std::nullopt;  // a negative slope is not a rectifier
+  }
   std::string type_name() const override { return "LeakyReLU(" + std::to_string(slope_) + ")"; }
 
  private:

@@ -85,10 +85,12 @@ class Conv2d : public Module<T> {
   }
 
   Var<T> forward(const Var<T>& x) override {
-    const auto& o = options_;
-    autograd::conv_geometry(type_name(), x.shape(), o.in_channels(), o.out_channels(), o.kernel_size(), o.stride(),
-                            o.padding());
-    return conv2d(x, weight, bias, o.stride(), o.padding());
+    check_input(x);
+    return conv2d(x, weight, bias, options_.stride(), options_.padding());
+  }
+  std::optional<Var<T>> forward_rectified(const Var<T>& x, T negative_slope) override {
+    check_input(x);
+    return conv2d_rectified(x, weight, bias, options_.stride(), options_.padding(), negative_slope);
   }
   std::string type_name() const override {
     const auto& o = options_;
@@ -102,6 +104,13 @@ class Conv2d : public Module<T> {
   Var<T> bias;  // undefined when options.bias(false)
 
  private:
+  // Errors name this layer ("Conv2d(1 -> 64, kernel=4, ...)") rather than the functional op.
+  void check_input(const Var<T>& x) const {
+    const auto& o = options_;
+    autograd::conv_geometry(type_name(), x.shape(), o.in_channels(), o.out_channels(), o.kernel_size(), o.stride(),
+                            o.padding());
+  }
+
   Conv2dOptions options_;
 };
 

@@ -4,6 +4,7 @@
 // list drives optimizers, checkpoints, train()/eval() and EMA. Parameters are shared handles, so
 // an optimizer holding them stays valid however the module is moved.
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,6 +38,15 @@ class Module {
     throw Error(type_name() + ": this module does not take a single input");
   }
   Var<T> operator()(const Var<T>& input) { return forward(input); }
+
+  /// Layer fusion for nn::Sequential. A rectifier module (ReLU, LeakyReLU with a slope >= 0)
+  /// reports its negative slope; a module that can apply such a rectifier in its own output pass
+  /// returns rectifier(forward(input)) from forward_rectified, with the same values and gradients.
+  virtual std::optional<T> rectifier_slope() const { return std::nullopt; }
+  virtual std::optional<Var<T>> forward_rectified(const Var<T>& input, T negative_slope) {
+    (void)input, (void)negative_slope;
+    return std::nullopt;
+  }
 
   /// A short type description used in error messages and summaries, e.g. "Linear(784 -> 32)".
   virtual std::string type_name() const { return "Module"; }

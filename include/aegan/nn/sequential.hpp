@@ -27,7 +27,20 @@ class Sequential : public Module<T> {
   Var<T> forward(const Var<T>& x) override {
     if (layers_.empty()) throw Error("Sequential: forward on an empty Sequential");
     Var<T> h = x;
-    for (auto& layer : layers_) h = layer->forward(h);
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+      // A layer followed by a rectifier applies it in its own output pass when it can (Conv2d):
+      // same result, one pass less over the activations in each direction.
+      if (i + 1 < layers_.size()) {
+        if (const auto slope = layers_[i + 1]->rectifier_slope()) {
+          if (auto fused = layers_[i]->forward_rectified(h, *slope)) {
+            h = std::move(*fused);
+            ++i;
+            continue;
+          }
+        }
+      }
+      h = layers_[i]->forward(h);
+    }
     return h;
   }
   std::string type_name() const override { return "Sequential(" + std::to_string(layers_.size()) + " layers)"; }

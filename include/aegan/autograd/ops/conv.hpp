@@ -2,6 +2,7 @@
 // conv2d and conv_transpose2d on NCHW tensors. The forward pass and both gradients are the
 // im2col + GEMM kernels of kernels/conv.hpp; conv_transpose2d is the adjoint of conv2d in its
 // input (PyTorch's definition), so it runs the same kernels with the roles swapped.
+#include <optional>
 #include <string>
 
 #include "aegan/autograd/ops/arith.hpp"
@@ -86,24 +87,49 @@ void check_conv_params(const std::string& who, const Var<T>& weight, const Var<T
 }  // namespace autograd
 
 namespace autograd {
-/// Records a convolution-like result over x, weight and the optional bias. `backward_kernel(gy,
-/// dx, dw, db)` writes the gradients asked for, each pointer null when that input needs none.
+/// Records a convolution-like result over x, weight and the optional bias. `backward_kernel(y, gy,
+/// dx, dw, db)` writes the gradients asked for, each pointer null when that input needs none; y is
+/// the recorded output, read in place (the closure lives in y's own node and runs while
+/// backward() holds it, as in pointwise()).
 template <Scalar T, class Kernel>
 Var<T> record_conv(Tensor<T> out, const char* op, const Var<T>& x, const Var<T>& weight, const Var<T>& bias,
                    Kernel backward_kernel) {
   std::vector<Var<T>> inputs{x, weight};
   if (bias.defined()) inputs.push_back(bias);
-  return Var<T>::make(std::move(out), op, std::move(inputs), [x, weight, bias, backward_kernel](const Tensor<T>& gy) {
+  Var<T> y = Var<T>::make(std::move(out), op, std::move(inputs), nullptr);
+  if (!y.requires_grad()) return y;
+  const Tensor<T>* saved = &y.node()->value;
+  y.node()->backward = [x, weight, bias, saved, backward_kernel](const Tensor<T>& gy) {
     const bool want_db = bias.defined() && bias.requires_grad();
     Tensor<T> dx, dw, db;
     if (x.requires_grad()) dx = Tensor<T>::uninitialized(x.shape());
     if (weight.requires_grad()) dw = Tensor<T>::uninitialized(weight.shape());
     if (want_db) db = Tensor<T>::uninitialized(bias.shape());
-    backward_kernel(gy, dx.data(), dw.data(), db.data());
+    backward_kernel(*saved, gy, dx.data(), dw.data(), db.data());
     if (x.requires_grad()) send_grad(x, std::move(dx));
     if (weight.requires_grad()) send_grad(weight, std::move(dw));
     if (want_db) send_grad(bias, std::move(db));
-  });
+  };
+  return y;
+}
+
+/// conv2d, optionally followed by a rectifier in the same pass (see conv2d_rectified).
+template <Scalar T>
+Var<T> conv2d_impl(const Var<T>& x, const Var<T>& weight, const Var<T>& bias, Size2 stride, Size2 padding,
+                   std::optional<kernels::Rectifier<T>> rectifier) {
+  const std::string who = "conv2d(weight " + weight.shape().to_string() + ", stride=" + stride.to_string() +
+                          ", padding=" + padding.to_string() + ")";
+  check_conv_params(who, weight, bias, weight.value().rank() == 4 ? weight.dim(0) : 0);
+  const auto g = conv_geometry(who, x.shape(), weight.dim(1), weight.dim(0), {weight.dim(2), weight.dim(3)}, stride,
+                               padding);
+  Tensor<T> out = Tensor<T>::uninitialized({g.batch, g.out_channels, g.out_h, g.out_w});
+  kernels::conv2d_forward(g, x.value().data(), weight.value().data(), bias.defined() ? bias.value().data() : nullptr,
+                          out.data(), rectifier);
+  return record_conv(std::move(out), rectifier ? "conv2d_rectified" : "conv2d", x, weight, bias,
+                     [x, weight, g, rectifier](const Tensor<T>& y, const Tensor<T>& gy, T* dx, T* dw, T* db) {
+                       kernels::conv2d_backward(g, x.value().data(), weight.value().data(), gy.data(), dx, dw, db,
+                                                rectifier, y.data());
+                     });
 }
 }  // namespace autograd
 
@@ -112,18 +138,19 @@ Var<T> record_conv(Tensor<T> out, const char* op, const Var<T>& x, const Var<T>&
 /// Ho = (H + 2·padding - kh) / stride + 1.
 template <Scalar T>
 Var<T> conv2d(const Var<T>& x, const Var<T>& weight, const Var<T>& bias = {}, Size2 stride = 1, Size2 padding = 0) {
-  const std::string who = "conv2d(weight " + weight.shape().to_string() + ", stride=" + stride.to_string() +
-                          ", padding=" + padding.to_string() + ")";
-  autograd::check_conv_params(who, weight, bias, weight.value().rank() == 4 ? weight.dim(0) : 0);
-  const auto g = autograd::conv_geometry(who, x.shape(), weight.dim(1), weight.dim(0), {weight.dim(2), weight.dim(3)},
-                                         stride, padding);
-  Tensor<T> out = Tensor<T>::uninitialized({g.batch, g.out_channels, g.out_h, g.out_w});
-  kernels::conv2d_forward(g, x.value().data(), weight.value().data(), bias.defined() ? bias.value().data() : nullptr,
-                          out.data());
-  return autograd::record_conv(std::move(out), "conv2d", x, weight, bias,
-                               [x, weight, g](const Tensor<T>& gy, T* dx, T* dw, T* db) {
-                                 kernels::conv2d_backward(g, x.value().data(), weight.value().data(), gy.data(), dx, dw, db);
-                               });
+  return autograd::conv2d_impl<T>(x, weight, bias, stride, padding, std::nullopt);
+}
+
+/// leaky_relu(conv2d(x, weight, bias, stride, padding), negative_slope) (relu for slope 0) with the
+/// rectifier applied in the convolution's own output pass, and its derivative while the output
+/// gradient is gathered for the products: the same values and gradients, without two passes over
+/// the activations. nn::Sequential uses it for a Conv2d followed by ReLU or LeakyReLU.
+template <Scalar T>
+Var<T> conv2d_rectified(const Var<T>& x, const Var<T>& weight, const Var<T>& bias, Size2 stride, Size2 padding,
+                        T negative_slope) {
+  if (!(negative_slope >= T(0)))
+    throw ValueError("conv2d_rectified: negative_slope must be >= 0, got " + std::to_string(negative_slope));
+  return autograd::conv2d_impl<T>(x, weight, bias, stride, padding, kernels::Rectifier<T>{negative_slope});
 }
 
 /// 2-D transposed convolution (the adjoint of conv2d in its input, PyTorch's ConvTranspose2d):
@@ -141,7 +168,7 @@ Var<T> conv_transpose2d(const Var<T>& x, const Var<T>& weight, const Var<T>& bia
   kernels::conv2d_adjoint(g, x.value().data(), weight.value().data(), bias.defined() ? bias.value().data() : nullptr,
                           out.data());
   return autograd::record_conv(std::move(out), "conv_transpose2d", x, weight, bias,
-                               [x, weight, g](const Tensor<T>& gy, T* dx, T* dw, T* db) {
+                               [x, weight, g](const Tensor<T>&, const Tensor<T>& gy, T* dx, T* dw, T* db) {
                                  kernels::conv2d_adjoint_backward(g, x.value().data(), weight.value().data(), gy.data(), dx, dw, db);
                                });
 }

@@ -12,12 +12,16 @@
 // sample). Threads take contiguous ranges of samples (OpenMP); each runs single-threaded GEMMs
 // in its own reusable scratch buffers, and the weight gradient is summed over threads in a fixed
 // order, so results are bit-identical for a given thread count. With fewer samples than threads
-// the chunks run on the calling thread and Eigen threads each GEMM instead — never both.
+// the chunks run on the calling thread and Eigen threads each GEMM instead — never both. Each
+// thread packs the weight once per call for the GEMMs that take it as right-hand side
+// (PackedRhs), and a ReLU/LeakyReLU after a conv2d can ride along in the output transpose and
+// the gradient gather (ConvJob::rectify), saving two passes over the activations.
 #include <omp.h>
 
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <optional>
 
 #include "aegan/tensor/kernels/gemm.hpp"
 #include "aegan/tensor/kernels/im2col.hpp"
@@ -65,7 +69,25 @@ struct ConvJob {
   T* db = nullptr;            // [Cout] = Σ gy over samples and pixels (overwritten)
   const T* dx_bias = nullptr; // [Cin], added to dx
   T* dbx = nullptr;           // [Cin] = Σ x over samples and pixels (overwritten)
+  // A rectifier fused into the output pass: y = v > 0 ? v : slope·v. On the backward pass
+  // y_rectified is that output, and gy is scaled by the rectifier's derivative (1 where y > 0,
+  // slope elsewhere; the same as at v for slope >= 0) as it is gathered for the products.
+  bool rectify = false;
+  T slope = T(0);
+  const T* y_rectified = nullptr;  // [N, Cout, Ho, Wo]
 };
+
+/// The rectifier of ConvJob (ReLU for slope 0, LeakyReLU otherwise) and its derivative, in the
+/// branch-free form of autograd's leaky_relu: the signs of activations are random, and a branch
+/// on them would be mispredicted half the time.
+template <Scalar T>
+T rectified(T v, T slope) {
+  return std::max(v, T(0)) + slope * std::min(v, T(0));
+}
+template <Scalar T>
+T rectifier_slope_at(T y, T slope) {
+  return y > T(0) ? T(1) : slope;
+}
 
 template <Scalar T>
 void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
@@ -96,13 +118,13 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
   auto body = [&](int t) {
     const Index s0 = std::min(N, t * per_thread), s1 = std::min(N, s0 + per_thread);
     const Index width = nb * P;
-    const Index padded_size = g.in_channels * (g.in_h + 2 * g.pad_h) * (g.in_w + 2 * g.pad_w);
+    const Index padded_values = padded_size<T>(g);
     T* rows = need_col ? scratch<T, 0>(width * Kd) : nullptr;
     T* ystage = (job.y && nb > 1) ? scratch<T, 1>(Co * width) : nullptr;
-    T* gstage = (need_g && nb > 1) ? scratch<T, 2>(Co * width) : nullptr;
+    T* gstage = (need_g && (nb > 1 || job.y_rectified)) ? scratch<T, 2>(Co * width) : nullptr;
     T* cgrad = job.dx ? scratch<T, 3>(width * Kd) : nullptr;
     T* dw = job.dw ? (t == 0 ? job.dw : scratch<T, 4>(Co * Kd)) : nullptr;
-    T* padded = scratch<T, 5>(padded_size);
+    T* padded = scratch<T, 5>(padded_values);
     double* db = job.db ? scratch<double, 6>(Co) : nullptr;
     partial[static_cast<std::size_t>(t)] = dw;
     partial_db[static_cast<std::size_t>(t)] = db;
@@ -110,6 +132,11 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
     double* dbx = job.dbx ? scratch<double, 7>(g.in_channels) : nullptr;
     partial_dbx[static_cast<std::size_t>(t)] = dbx;
     if (dbx) std::fill_n(dbx, g.in_channels, 0.0);
+    // The weight is the right-hand side of every chunk's forward and data-gradient product: each
+    // thread packs it once per call, into its own cache, instead of once per chunk.
+    PackedRhs<T> w_rows, w_cols;  // op(B) = wᵀ [Kd, Cout] (forward), w [Cout, Kd] (data gradient)
+    if (job.y && nb > 1) w_rows = PackedRhs<T>::pack(Trans::Yes, Kd, Co, job.w, scratch<T, 8>(PackedRhs<T>::storage_size(Kd, Co)));
+    if (job.dx) w_cols = PackedRhs<T>::pack(Trans::No, Co, Kd, job.w, scratch<T, 9>(PackedRhs<T>::storage_size(Co, Kd)));
     bool dw_started = false;
     for (Index s = s0; s < s1; s += nb) {
       const Index m = std::min(nb, s1 - s), cols = m * P;
@@ -129,20 +156,35 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
           gemm(Trans::No, Trans::Yes, Co, P, Kd, T(1), job.w, rows, T(0), out);
           if (job.bias)
             for (Index c = 0; c < Co; ++c) ArrayMap<T>(out + c * P, P) += job.bias[c];
+          if (job.rectify)
+            for (Index i = 0; i < Co * P; ++i) out[i] = rectified(out[i], job.slope);
         } else {  // [m·P, Cout] = rows · wᵀ (the faster orientation), transposed into m samples of [Cout, P]
-          gemm(Trans::No, Trans::Yes, cols, Co, Kd, T(1), rows, job.w, T(0), ystage);
+          gemm(Trans::No, cols, T(1), rows, w_rows, T(0), ystage);
           for (Index j = 0; j < m; ++j)
             for (Index c = 0; c < Co; ++c) {
               const T* src = ystage + j * P * Co + c;
               T* dst = job.y + ((s + j) * Co + c) * P;
               const T b = job.bias ? job.bias[c] : T(0);
-              for (Index p = 0; p < P; ++p) dst[p] = src[p * Co] + b;
+              if (job.rectify)
+                for (Index p = 0; p < P; ++p) dst[p] = rectified(src[p * Co] + b, job.slope);
+              else
+                for (Index p = 0; p < P; ++p) dst[p] = src[p * Co] + b;
             }
         }
       }
       if (need_g) {
         const T* G = job.gy + s * Co * P;
-        if (m > 1) {  // m samples of [Cout, P] -> [Cout, m·P]
+        if (job.y_rectified) {  // m samples of [Cout, P] -> [Cout, m·P], times the rectifier's derivative
+          const T* Y = job.y_rectified + s * Co * P;
+          for (Index j = 0; j < m; ++j)
+            for (Index c = 0; c < Co; ++c) {
+              const T* g = G + (j * Co + c) * P;
+              const T* y = Y + (j * Co + c) * P;
+              T* dst = gstage + c * cols + j * P;
+              for (Index p = 0; p < P; ++p) dst[p] = g[p] * rectifier_slope_at(y[p], job.slope);
+            }
+          G = gstage;
+        } else if (m > 1) {  // m samples of [Cout, P] -> [Cout, m·P]
           for (Index j = 0; j < m; ++j)
             for (Index c = 0; c < Co; ++c) std::copy_n(G + (j * Co + c) * P, P, gstage + c * cols + j * P);
           G = gstage;
@@ -154,9 +196,9 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
           dw_started = true;
         }
         if (job.dx) {  // [m·P, Kd] = Gᵀ · w, then scattered back onto each sample's pixels
-          gemm(Trans::Yes, Trans::No, cols, Kd, Co, T(1), G, job.w, T(0), cgrad);
+          gemm(Trans::Yes, cols, T(1), G, w_cols, T(0), cgrad);
           for (Index j = 0; j < m; ++j) {
-            std::fill_n(padded, padded_size, T(0));
+            std::fill_n(padded, padded_values, T(0));
             row2im_add(g, cgrad + j * P * Kd, padded);
             unpad_planes(g, padded, job.dx + (s + j) * g.in_sample(), job.dx_bias);
           }
@@ -200,22 +242,34 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
 }
 }  // namespace detail
 
-/// y = conv2d(x, w) + bias. x [N, Cin, H, W], w [Cout, Cin, kh, kw], bias [Cout] or null,
-/// y [N, Cout, Ho, Wo] (overwritten).
+/// A rectifier applied to a convolution's output in the same pass: v > 0 ? v : slope·v (ReLU for
+/// slope 0, LeakyReLU otherwise; slope >= 0).
 template <Scalar T>
-void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, const T* bias, T* y) {
+struct Rectifier {
+  T slope = T(0);
+};
+
+/// y = conv2d(x, w) + bias, then the rectifier when given. x [N, Cin, H, W], w [Cout, Cin, kh, kw],
+/// bias [Cout] or null, y [N, Cout, Ho, Wo] (overwritten).
+template <Scalar T>
+void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, const T* bias, T* y,
+                    std::optional<Rectifier<T>> rectifier = std::nullopt) {
   detail::ConvJob<T> job;
   job.x = x, job.w = w, job.bias = bias, job.y = y;
+  if (rectifier) job.rectify = true, job.slope = rectifier->slope;
   detail::conv_engine(g, job);
 }
 
 /// Gradients of y = conv2d(x, w) + b: dx = row2im(dyᵀ·w), dw = Σ dy·rows(x) and db = Σ dy, each
-/// overwritten and skipped when null.
+/// overwritten and skipped when null. For a forward pass with a rectifier, `rectified` is its
+/// output y and dy the gradient at y.
 template <Scalar T>
-void conv2d_backward(const Conv2dGeometry& g, const T* x, const T* w, const T* dy, T* dx, T* dw, T* db = nullptr) {
+void conv2d_backward(const Conv2dGeometry& g, const T* x, const T* w, const T* dy, T* dx, T* dw, T* db = nullptr,
+                     std::optional<Rectifier<T>> rectifier = std::nullopt, const T* rectified = nullptr) {
   if (!dx && !dw && !db) return;
   detail::ConvJob<T> job;
   job.x = dw ? x : nullptr, job.w = w, job.gy = dy, job.dw = dw, job.dx = dx, job.db = db;
+  if (rectifier) job.slope = rectifier->slope, job.y_rectified = rectified;
   detail::conv_engine(g, job);
 }
 

@@ -40,6 +40,56 @@ void gemm(Trans ta, Trans tb, Index M, Index N, Index K, T alpha, const T* A, co
   if (ta == Trans::Yes && tb == Trans::Yes) c.noalias() += alpha * a.transpose() * b.transpose();
 }
 
+/// The right-hand side of products repeated with the same op(B) (a convolution's weight against
+/// each chunk of samples), prepared once: on the AVX-512 float path op(B) is packed into the GEMM's
+/// panels, so the products skip their own packing; elsewhere it only remembers B.
+template <Scalar T>
+struct PackedRhs {
+  Trans tb = Trans::No;
+  Index K = 0, N = 0;
+  const T* b = nullptr;
+  const float* panels = nullptr;  // AVX-512 float only
+
+  /// Scratch floats (T) that pack() needs for op(B) of K x N.
+  static Index storage_size([[maybe_unused]] Index K, [[maybe_unused]] Index N) {
+#ifdef AEGAN_SGEMM_AVX512
+    if constexpr (std::is_same_v<T, float>) return detail::avx512::packed_b_floats(K, N);
+#endif
+    return 0;
+  }
+
+  /// op(B) is K x N; `storage` holds storage_size(K, N) values and must outlive the products.
+  static PackedRhs pack(Trans tb, Index K, Index N, const T* B, [[maybe_unused]] T* storage) {
+    PackedRhs p{tb, K, N, B, nullptr};
+#ifdef AEGAN_SGEMM_AVX512
+    if constexpr (std::is_same_v<T, float>) {
+      if (K > 0 && N > 0) {
+        if (tb == Trans::Yes)
+          detail::avx512::pack_b_panels<true>(B, K, N, storage);
+        else
+          detail::avx512::pack_b_panels<false>(B, K, N, storage);
+        p.panels = storage;
+      }
+    }
+#endif
+    return p;
+  }
+};
+
+/// C = alpha * op(A) * rhs + beta * C, with op(A) M x rhs.K.
+template <Scalar T>
+void gemm(Trans ta, Index M, T alpha, const T* A, const PackedRhs<T>& rhs, T beta, T* C) {
+  if (M == 0 || rhs.N == 0) return;
+#ifdef AEGAN_SGEMM_AVX512
+  if constexpr (std::is_same_v<T, float>) {
+    detail::avx512::sgemm(ta == Trans::Yes, rhs.tb == Trans::Yes, M, rhs.N, rhs.K, alpha, A, rhs.b, beta, nullptr, C,
+                          rhs.panels);
+    return;
+  }
+#endif
+  gemm(ta, rhs.tb, M, rhs.N, rhs.K, alpha, A, rhs.b, beta, C);
+}
+
 /// C = op(A) op(B) + 1·biasᵀ: `bias` (length N) added to every row, as in x·Wᵀ + b. One pass over
 /// C on the AVX-512 float path (the bias enters in the kernel's store); elsewhere C is filled
 /// with the bias and the GEMM accumulates onto it.

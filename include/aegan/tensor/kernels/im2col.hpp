@@ -53,13 +53,29 @@ struct Conv2dGeometry {
   Index out_sample() const { return out_channels * out_plane(); }
 };
 
-/// Copies one sample x [C, H, W] into padded [C, H + 2·ph, W + 2·pw] with a zero border, so the
-/// patch loops below need no bounds checks.
+/// Distance between channels in the zero-padded copy of a sample: the padded plane, plus 16
+/// values when the plane is a multiple of 256 bytes. Without the gap a 16x16 plane (1 KiB) puts
+/// channels c and c + 4 at addresses 4 KiB apart, and the scatter-add of row2im, which walks
+/// the channels of one pixel, then stalls on false store-to-load dependencies (4K aliasing).
+template <Scalar T>
+Index padded_plane(const Conv2dGeometry& g) {
+  const Index plane = (g.in_h + 2 * g.pad_h) * (g.in_w + 2 * g.pad_w);
+  return (plane * static_cast<Index>(sizeof(T))) % 256 == 0 ? plane + 16 : plane;
+}
+
+/// Values in the padded copy of one sample (see pad_planes).
+template <Scalar T>
+Index padded_size(const Conv2dGeometry& g) {
+  return g.in_channels * padded_plane<T>(g);
+}
+
+/// Copies one sample x [C, H, W] into padded [C, H + 2·ph, W + 2·pw] (channels padded_plane
+/// apart) with a zero border, so the patch loops below need no bounds checks.
 template <Scalar T>
 void pad_planes(const Conv2dGeometry& g, const T* x, T* padded) {
-  const Index H = g.in_h, W = g.in_w, Hp = H + 2 * g.pad_h, Wp = W + 2 * g.pad_w;
+  const Index H = g.in_h, W = g.in_w, Wp = W + 2 * g.pad_w;
   for (Index c = 0; c < g.in_channels; ++c) {
-    T* dst = padded + c * Hp * Wp;
+    T* dst = padded + c * padded_plane<T>(g);
     const T* src = x + c * H * W;
     std::fill_n(dst, g.pad_h * Wp, T(0));
     for (Index h = 0; h < H; ++h) {
@@ -76,11 +92,11 @@ void pad_planes(const Conv2dGeometry& g, const T* x, T* padded) {
 /// bias[c] on channel c when bias is not null.
 template <Scalar T>
 void unpad_planes(const Conv2dGeometry& g, const T* padded, T* dx, const T* bias = nullptr) {
-  const Index H = g.in_h, W = g.in_w, Hp = H + 2 * g.pad_h, Wp = W + 2 * g.pad_w;
+  const Index H = g.in_h, W = g.in_w, Wp = W + 2 * g.pad_w;
   for (Index c = 0; c < g.in_channels; ++c) {
     const T b = bias ? bias[c] : T(0);
     for (Index h = 0; h < H; ++h) {
-      const T* src = padded + (c * Hp + h + g.pad_h) * Wp + g.pad_w;
+      const T* src = padded + c * padded_plane<T>(g) + (h + g.pad_h) * Wp + g.pad_w;
       T* dst = dx + (c * H + h) * W;
       if (bias)
         for (Index w = 0; w < W; ++w) dst[w] = src[w] + b;
@@ -95,10 +111,9 @@ namespace detail {
 /// the innermost run is one vector move; every size is a local (not read through a reference)
 /// so the stores cannot force reloads.
 template <Index KW, bool Scatter, Scalar T>
-void patch_rows(Index C, Index kh, Index kw_runtime, Index Ho, Index Wo, Index sh, Index sw, Index Hp, Index Wp,
+void patch_rows(Index C, Index kh, Index kw_runtime, Index Ho, Index Wo, Index sh, Index sw, Index plane, Index Wp,
                 T* __restrict padded, T* __restrict rows) {
   const Index kw = KW > 0 ? KW : kw_runtime;
-  const Index plane = Hp * Wp;
   for (Index oh = 0; oh < Ho; ++oh)
     for (Index ow = 0; ow < Wo; ++ow) {
       T* __restrict base = padded + oh * sh * Wp + ow * sw;
@@ -116,9 +131,9 @@ void patch_rows(Index C, Index kh, Index kw_runtime, Index Ho, Index Wo, Index s
 
 template <bool Scatter, Scalar T>
 void patch_rows(const Conv2dGeometry& g, T* padded, T* rows) {
-  const Index Hp = g.in_h + 2 * g.pad_h, Wp = g.in_w + 2 * g.pad_w;
+  const Index plane = padded_plane<T>(g), Wp = g.in_w + 2 * g.pad_w;
   const auto run = [&]<Index KW>() {
-    patch_rows<KW, Scatter>(g.in_channels, g.kernel_h, g.kernel_w, g.out_h, g.out_w, g.stride_h, g.stride_w, Hp, Wp,
+    patch_rows<KW, Scatter>(g.in_channels, g.kernel_h, g.kernel_w, g.out_h, g.out_w, g.stride_h, g.stride_w, plane, Wp,
                             padded, rows);
   };
   switch (g.kernel_w) {  // compile-time widths for the common kernels
@@ -140,7 +155,7 @@ void im2row(const Conv2dGeometry& g, const T* padded, T* rows) {
   detail::patch_rows<false>(g, const_cast<T*>(padded), rows);  // only read
 }
 
-/// The adjoint of im2row: padded [C, H + 2·ph, W + 2·pw] += every row entry at the padded pixel
+/// The adjoint of im2row: padded (as pad_planes lays it out) += every row entry at the padded pixel
 /// it was read from.
 template <Scalar T>
 void row2im_add(const Conv2dGeometry& g, const T* rows, T* padded) {

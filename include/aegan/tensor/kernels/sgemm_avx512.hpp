@@ -209,18 +209,39 @@ void micro_tile(Index rows, Index cols, Index kc, const float* a, Index lda, con
   }
 }
 
-/// C[i0:i1, j0:j1) for the whole depth K: one thread's share.
+/// Depth of each k block: equal blocks (784 = 4 x 196, not 3 x 256 + 16), since a thin last block
+/// would cost a C round trip.
+inline Index k_block(Index K) {
+  const Index blocks = (K + kKC - 1) / kKC;
+  return (K + blocks - 1) / blocks;
+}
+
+/// op(B) packed once for every k block and kNR-wide panel, so a right-hand side used in many
+/// products (a layer's weight against each chunk of samples) is not packed again for each one.
+/// Panel (k0, j) starts at k0 * round_up(N, kNR) + j * kc.
+inline Index packed_b_floats(Index K, Index N) { return K * ((N + kNR - 1) / kNR * kNR); }
+
+template <bool TB>
+void pack_b_panels(const float* B, Index K, Index N, float* panels) {
+  const Index ldb = TB ? K : N, kblock = k_block(K), width = (N + kNR - 1) / kNR * kNR;
+  for (Index k0 = 0; k0 < K; k0 += kblock) {
+    const Index kc = std::min(kblock, K - k0);
+    for (Index j = 0; j < N; j += kNR) pack_b<TB>(B, ldb, k0, kc, j, std::min(kNR, N - j), panels + k0 * width + j * kc);
+  }
+}
+
+/// C[i0:i1, j0:j1) for the whole depth K: one thread's share. With `panels` (from pack_b_panels of
+/// op(B), N columns in all) B is not read and j0 must be a multiple of kNR.
 template <bool TA, bool TB>
 void block(Index i0, Index i1, Index j0, Index j1, Index K, float alpha, const float* A, Index lda, const float* B,
-           Index ldb, float beta, const float* bias, float* C, Index ldc) {
+           Index ldb, float beta, const float* bias, float* C, Index ldc, const float* panels = nullptr, Index N = 0) {
   const Index tiles = (i1 - i0 + kMR - 1) / kMR;
   // op(A) = Aᵀ would be read a strided column at a time: copy it into [kc][8] tiles once per k
   // block. A plain A is read in place, a row at a time, which costs nothing to set up.
   constexpr bool pack_lhs = TA;
   float* bp = scratch(kKC * kNR + (pack_lhs ? tiles * kMR * kKC : 0));
   float* ap = bp + kKC * kNR;
-  // Equal k blocks (784 = 4 x 196, not 3 x 256 + 16): a thin last block would cost a C round trip.
-  const Index kblock = (K + (K + kKC - 1) / kKC - 1) / ((K + kKC - 1) / kKC);
+  const Index kblock = k_block(K), panel_width = (N + kNR - 1) / kNR * kNR;
   for (Index k0 = 0; k0 < K; k0 += kblock) {
     const Index kc = std::min(kblock, K - k0);
     const bool first = k0 == 0;
@@ -230,7 +251,8 @@ void block(Index i0, Index i1, Index j0, Index j1, Index K, float alpha, const f
     for (Index j = j0; j < j1; j += kNR) {
       const Index cols = std::min(kNR, j1 - j);
       const Epilogue e{alpha, beta, first, bias ? bias + j : nullptr};
-      pack_b<TB>(B, ldb, k0, kc, j, cols, bp);
+      const float* b = panels ? panels + k0 * panel_width + j * kc : bp;
+      if (!panels) pack_b<TB>(B, ldb, k0, kc, j, cols, bp);
       for (Index i = i0; i < i1; i += kMR) {
         const Index rows = std::min(kMR, i1 - i);
         float* c = C + i * ldc + j;
@@ -240,9 +262,9 @@ void block(Index i0, Index i1, Index j0, Index j1, Index K, float alpha, const f
           for (Index q = 0; q < cols; q += 16)
             _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + q), _MM_HINT_T0);
         if constexpr (pack_lhs)
-          micro_tile<AMode::Packed>(rows, cols, kc, ap + (i - i0) * kc, lda, bp, c, ldc, e);
+          micro_tile<AMode::Packed>(rows, cols, kc, ap + (i - i0) * kc, lda, b, c, ldc, e);
         else
-          micro_tile<AMode::Rows>(rows, cols, kc, A + i * lda + k0, lda, bp, c, ldc, e);
+          micro_tile<AMode::Rows>(rows, cols, kc, A + i * lda + k0, lda, b, c, ldc, e);
       }
     }
   }
@@ -250,35 +272,37 @@ void block(Index i0, Index i1, Index j0, Index j1, Index K, float alpha, const f
 
 template <bool TA, bool TB>
 void sgemm(Index M, Index N, Index K, float alpha, const float* A, const float* B, float beta, const float* bias,
-           float* C) {
+           float* C, const float* panels) {
   const Index lda = TA ? M : K, ldb = TB ? K : N, ldc = N;
   const Index flops = 2 * M * N * K;
-  // Split columns in 16-wide units when C is wide enough for every thread to get a few panels'
-  // worth; otherwise split rows in 8-row tiles.
-  const Index col_units = (N + 15) / 16, row_units = (M + kMR - 1) / kMR;
-  const bool by_cols = col_units >= 4 * num_threads();
+  // Split columns (in 16-wide units, or whole panels when op(B) is pre-packed) when C is wide
+  // enough for every thread to get a few panels' worth; otherwise split rows in 8-row tiles.
+  const Index col_unit = panels ? kNR : 16;
+  const Index col_units = (N + col_unit - 1) / col_unit, row_units = (M + kMR - 1) / kMR;
+  const bool by_cols = col_units * col_unit >= 64 * num_threads();
   const Index units = by_cols ? col_units : row_units;
   const Index min_units = std::max<Index>(1, kMinFlopsPerThread / std::max<Index>(1, flops / units));
   parallel_for(units, min_units, [&](Index b, Index e) {
     if (by_cols)
-      block<TA, TB>(0, M, b * 16, std::min(N, e * 16), K, alpha, A, lda, B, ldb, beta, bias, C, ldc);
+      block<TA, TB>(0, M, b * col_unit, std::min(N, e * col_unit), K, alpha, A, lda, B, ldb, beta, bias, C, ldc, panels, N);
     else
-      block<TA, TB>(b * kMR, std::min(M, e * kMR), 0, N, K, alpha, A, lda, B, ldb, beta, bias, C, ldc);
+      block<TA, TB>(b * kMR, std::min(M, e * kMR), 0, N, K, alpha, A, lda, B, ldb, beta, bias, C, ldc, panels, N);
   });
 }
 
 /// C = alpha op(A) op(B) + beta C (+ bias, a length-N row added to every row, when not null).
 /// op(A) is M x K, op(B) is K x N, C is M x N; all row-major and densely packed. M, N >= 1.
+/// `panels`, when not null, is op(B) already packed by pack_b_panels (B is then not read).
 inline void sgemm(bool ta, bool tb, Index M, Index N, Index K, float alpha, const float* A, const float* B, float beta,
-                  const float* bias, float* C) {
+                  const float* bias, float* C, const float* panels = nullptr) {
   if (K == 0) {  // no products: C = beta·C + bias
     for (Index i = 0; i < M * N; ++i) C[i] = (beta == 0.0f ? 0.0f : beta * C[i]) + (bias ? bias[i % N] : 0.0f);
     return;
   }
-  if (!ta && !tb) sgemm<false, false>(M, N, K, alpha, A, B, beta, bias, C);
-  if (!ta && tb) sgemm<false, true>(M, N, K, alpha, A, B, beta, bias, C);
-  if (ta && !tb) sgemm<true, false>(M, N, K, alpha, A, B, beta, bias, C);
-  if (ta && tb) sgemm<true, true>(M, N, K, alpha, A, B, beta, bias, C);
+  if (!ta && !tb) sgemm<false, false>(M, N, K, alpha, A, B, beta, bias, C, panels);
+  if (!ta && tb) sgemm<false, true>(M, N, K, alpha, A, B, beta, bias, C, panels);
+  if (ta && !tb) sgemm<true, false>(M, N, K, alpha, A, B, beta, bias, C, panels);
+  if (ta && tb) sgemm<true, true>(M, N, K, alpha, A, B, beta, bias, C, panels);
 }
 
 }  // namespace aegan::kernels::detail::avx512
