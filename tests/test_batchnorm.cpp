@@ -5,24 +5,20 @@
 #include <aegan/aegan.hpp>
 #include <aegan/testing/gradcheck.hpp>
 
+#include "support/tensors.hpp"
+
 #include <cmath>
 #include <string>
 #include <vector>
 
 using aegan::Index;
+using aegan::test::randn;
 using aegan::Rng;
 using aegan::Shape;
 using aegan::Tensor;
 using aegan::Var;
 
 namespace {
-
-template <class T>
-Tensor<T> randn(const Shape& s, Rng& rng, double mean = 0.0, double stddev = 1.0) {
-  Tensor<T> t = Tensor<T>::uninitialized(s);
-  rng.fill_normal(t, mean, stddev);
-  return t;
-}
 
 /// Per-channel mean, biased and unbiased variance of x read as [N, C, inner], in double.
 struct Stats {

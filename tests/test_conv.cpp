@@ -5,10 +5,14 @@
 #include <aegan/aegan.hpp>
 #include <aegan/testing/gradcheck.hpp>
 
+#include "support/tensors.hpp"
+
 #include <string>
 #include <vector>
 
 using aegan::Index;
+using aegan::test::randn;
+using aegan::test::max_abs_diff;
 using aegan::Rng;
 using aegan::Shape;
 using aegan::Size2;
@@ -16,13 +20,6 @@ using aegan::Tensor;
 using aegan::Var;
 
 namespace {
-
-template <class T>
-Tensor<T> randn(const Shape& s, Rng& rng) {
-  Tensor<T> t = Tensor<T>::uninitialized(s);
-  rng.fill_normal(t);
-  return t;
-}
 
 /// Direct convolution: out[n, co, oh, ow] = b[co] + Σ x[n, ci, oh·s - p + i, ow·s - p + j]·w[co, ci, i, j].
 template <class T>
@@ -72,14 +69,6 @@ Tensor<T> reference_conv_transpose(const Tensor<T>& x, const Tensor<T>& w, const
   for (Index i = 0; i < y.numel(); ++i)
     y[i] = static_cast<T>(acc[static_cast<std::size_t>(i)] + (b ? static_cast<double>((*b)[(i / (Ho * Wo)) % Co]) : 0.0));
   return y;
-}
-
-template <class T>
-double max_abs_diff(const Tensor<T>& a, const Tensor<T>& b) {
-  REQUIRE(a.shape() == b.shape());
-  double m = 0.0;
-  for (Index i = 0; i < a.numel(); ++i) m = std::max(m, std::abs(static_cast<double>(a[i]) - static_cast<double>(b[i])));
-  return m;
 }
 
 template <class T>

@@ -5,12 +5,16 @@
 #include <aegan/aegan.hpp>
 #include <aegan/testing/gradcheck.hpp>
 
+#include "support/tensors.hpp"
+
 #include <limits>
 #include <numeric>
 #include <string>
 #include <vector>
 
 using aegan::Index;
+using aegan::test::randn;
+using aegan::test::max_abs_diff;
 using aegan::Rng;
 using aegan::Shape;
 using aegan::Size2;
@@ -18,13 +22,6 @@ using aegan::Tensor;
 using aegan::Var;
 
 namespace {
-
-template <class T>
-Tensor<T> randn(const Shape& s, Rng& rng) {
-  Tensor<T> t = Tensor<T>::uninitialized(s);
-  rng.fill_normal(t);
-  return t;
-}
 
 /// Distinct values 0.05 apart in random order: max-pooling has no ties, and a finite-difference
 /// step of 0.01 never changes which input wins a window.
@@ -63,14 +60,6 @@ Tensor<T> reference_pool(const Tensor<T>& x, Size2 k, Size2 s, Size2 p, bool is_
           y.at({n, c, oh, ow}) = static_cast<T>(is_max ? best : sum / static_cast<double>(count_include_pad ? padded : real));
         }
   return y;
-}
-
-template <class T>
-double max_abs_diff(const Tensor<T>& a, const Tensor<T>& b) {
-  REQUIRE(a.shape() == b.shape());
-  double m = 0.0;
-  for (Index i = 0; i < a.numel(); ++i) m = std::max(m, std::abs(static_cast<double>(a[i]) - static_cast<double>(b[i])));
-  return m;
 }
 
 struct PoolConfig {
