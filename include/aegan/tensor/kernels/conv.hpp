@@ -69,7 +69,7 @@ struct ConvJob {
   T* db = nullptr;            // [Cout] = Σ gy over samples and pixels (overwritten)
   const T* dx_bias = nullptr; // [Cin], added to dx
   T* dbx = nullptr;           // [Cin] = Σ x over samples and pixels (overwritten)
-  // A rectifier fused into the output pass: y = v > 0 ? v : slope·v. On the backward pass
+  // A rectifier fused into the output pass: y = max(v, 0) + slope·min(v, 0). On the backward pass
   // y_rectified is that output, and gy is scaled by the rectifier's derivative (1 where y > 0,
   // slope elsewhere; the same as at v for slope >= 0) as it is gathered for the products.
   bool rectify = false;
@@ -262,10 +262,11 @@ void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, const T* bi
 
 /// Gradients of y = conv2d(x, w) + b: dx = row2im(dyᵀ·w), dw = Σ dy·rows(x) and db = Σ dy, each
 /// overwritten and skipped when null. For a forward pass with a rectifier, `rectified` is its
-/// output y and dy the gradient at y.
+/// output y (required) and dy the gradient at y.
 template <Scalar T>
 void conv2d_backward(const Conv2dGeometry& g, const T* x, const T* w, const T* dy, T* dx, T* dw, T* db = nullptr,
                      std::optional<Rectifier<T>> rectifier = std::nullopt, const T* rectified = nullptr) {
+  if (rectifier && !rectified) throw ValueError("conv2d_backward: a rectified convolution needs its output");
   if (!dx && !dw && !db) return;
   detail::ConvJob<T> job;
   job.x = dw ? x : nullptr, job.w = w, job.gy = dy, job.dw = dw, job.dx = dx, job.db = db;
