@@ -151,13 +151,16 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
         }
       }
       if (job.y) {
-        if (m == 1) {  // [Cout, P] = w · rowsᵀ, straight into the output, then the bias while it is in cache
+        if (m == 1) {  // [Cout, P] = w · rowsᵀ, straight into the output, then bias and rectifier while it is in cache
           T* out = job.y + s * Co * P;
           gemm(Trans::No, Trans::Yes, Co, P, Kd, T(1), job.w, rows, T(0), out);
-          if (job.bias)
-            for (Index c = 0; c < Co; ++c) ArrayMap<T>(out + c * P, P) += job.bias[c];
-          if (job.rectify)
-            for (Index i = 0; i < Co * P; ++i) out[i] = rectified(out[i], job.slope);
+          if (job.bias || job.rectify)
+            for (Index c = 0; c < Co; ++c) {
+              T* row = out + c * P;
+              if (job.bias) ArrayMap<T>(row, P) += job.bias[c];
+              if (job.rectify)
+                for (Index p = 0; p < P; ++p) row[p] = rectified(row[p], job.slope);
+            }
         } else {  // [m·P, Cout] = rows · wᵀ (the faster orientation), transposed into m samples of [Cout, P]
           gemm(Trans::No, cols, T(1), rows, w_rows, T(0), ystage);
           for (Index j = 0; j < m; ++j)

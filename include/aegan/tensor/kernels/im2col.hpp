@@ -73,9 +73,9 @@ Index padded_size(const Conv2dGeometry& g) {
 /// apart) with a zero border, so the patch loops below need no bounds checks.
 template <Scalar T>
 void pad_planes(const Conv2dGeometry& g, const T* x, T* padded) {
-  const Index H = g.in_h, W = g.in_w, Wp = W + 2 * g.pad_w;
+  const Index H = g.in_h, W = g.in_w, Wp = W + 2 * g.pad_w, plane = padded_plane<T>(g);
   for (Index c = 0; c < g.in_channels; ++c) {
-    T* dst = padded + c * padded_plane<T>(g);
+    T* dst = padded + c * plane;
     const T* src = x + c * H * W;
     std::fill_n(dst, g.pad_h * Wp, T(0));
     for (Index h = 0; h < H; ++h) {
@@ -92,11 +92,11 @@ void pad_planes(const Conv2dGeometry& g, const T* x, T* padded) {
 /// bias[c] on channel c when bias is not null.
 template <Scalar T>
 void unpad_planes(const Conv2dGeometry& g, const T* padded, T* dx, const T* bias = nullptr) {
-  const Index H = g.in_h, W = g.in_w, Wp = W + 2 * g.pad_w;
+  const Index H = g.in_h, W = g.in_w, Wp = W + 2 * g.pad_w, plane = padded_plane<T>(g);
   for (Index c = 0; c < g.in_channels; ++c) {
     const T b = bias ? bias[c] : T(0);
     for (Index h = 0; h < H; ++h) {
-      const T* src = padded + c * padded_plane<T>(g) + (h + g.pad_h) * Wp + g.pad_w;
+      const T* src = padded + c * plane + (h + g.pad_h) * Wp + g.pad_w;
       T* dst = dx + (c * H + h) * W;
       if (bias)
         for (Index w = 0; w < W; ++w) dst[w] = src[w] + b;

@@ -218,12 +218,13 @@ inline Index k_block(Index K) {
 
 /// op(B) packed once for every k block and kNR-wide panel, so a right-hand side used in many
 /// products (a layer's weight against each chunk of samples) is not packed again for each one.
-/// Panel (k0, j) starts at k0 * round_up(N, kNR) + j * kc.
-inline Index packed_b_floats(Index K, Index N) { return K * ((N + kNR - 1) / kNR * kNR); }
+/// Panel (k0, j) starts at k0 * panels_width(N) + j * kc.
+inline Index panels_width(Index N) { return (N + kNR - 1) / kNR * kNR; }
+inline Index packed_b_floats(Index K, Index N) { return K * panels_width(N); }
 
 template <bool TB>
 void pack_b_panels(const float* B, Index K, Index N, float* panels) {
-  const Index ldb = TB ? K : N, kblock = k_block(K), width = (N + kNR - 1) / kNR * kNR;
+  const Index ldb = TB ? K : N, kblock = k_block(K), width = panels_width(N);
   for (Index k0 = 0; k0 < K; k0 += kblock) {
     const Index kc = std::min(kblock, K - k0);
     for (Index j = 0; j < N; j += kNR) pack_b<TB>(B, ldb, k0, kc, j, std::min(kNR, N - j), panels + k0 * width + j * kc);
@@ -241,7 +242,7 @@ void block(Index i0, Index i1, Index j0, Index j1, Index K, float alpha, const f
   constexpr bool pack_lhs = TA;
   float* bp = scratch(kKC * kNR + (pack_lhs ? tiles * kMR * kKC : 0));
   float* ap = bp + kKC * kNR;
-  const Index kblock = k_block(K), panel_width = (N + kNR - 1) / kNR * kNR;
+  const Index kblock = k_block(K), panel_width = panels_width(N);
   for (Index k0 = 0; k0 < K; k0 += kblock) {
     const Index kc = std::min(kblock, K - k0);
     const bool first = k0 == 0;
