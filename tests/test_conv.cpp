@@ -7,6 +7,8 @@
 
 #include "support/tensors.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -368,27 +370,52 @@ TEST_CASE("conv kernels: im2row and row2im are adjoint, and im2row reads the rig
     if (trial == 0) CHECK(padded_size > c.ci * (c.h + 2) * (c.w + 2));
     const auto x = randn<double>({c.ci, c.h, c.w}, rng);
     const auto rows_y = randn<double>({g.out_plane() * g.patch()}, rng);
-    Tensor<double> padded({padded_size}), rows({g.out_plane() * g.patch()});
-    aegan::kernels::pad_planes(g, x.data(), padded.data());
-    aegan::kernels::im2row(g, padded.data(), rows.data());
+    Tensor<double> padded = Tensor<double>::full({padded_size}, std::nan("")), rows({g.out_plane() * g.patch()});
     INFO(c.str());
-    for (Index oh = 0; oh < g.out_h; ++oh)
-      for (Index ow = 0; ow < g.out_w; ++ow)
-        for (Index ci = 0; ci < c.ci; ++ci)
-          for (Index i = 0; i < c.k.h; ++i)
-            for (Index j = 0; j < c.k.w; ++j) {
-              const Index ih = oh * c.s.h - c.p.h + i, iw = ow * c.s.w - c.p.w + j;
-              const double expect = ih < 0 || ih >= c.h || iw < 0 || iw >= c.w ? 0.0 : x.at({ci, ih, iw});
-              REQUIRE(rows[(oh * g.out_w + ow) * g.patch() + (ci * c.k.h + i) * c.k.w + j] == expect);
-            }
+    auto check_rows = [&](const Tensor<double>& sample) {
+      for (Index oh = 0; oh < g.out_h; ++oh)
+        for (Index ow = 0; ow < g.out_w; ++ow)
+          for (Index ci = 0; ci < c.ci; ++ci)
+            for (Index i = 0; i < c.k.h; ++i)
+              for (Index j = 0; j < c.k.w; ++j) {
+                const Index ih = oh * c.s.h - c.p.h + i, iw = ow * c.s.w - c.p.w + j;
+                const double expect = ih < 0 || ih >= c.h || iw < 0 || iw >= c.w ? 0.0 : sample.at({ci, ih, iw});
+                REQUIRE(rows[(oh * g.out_w + ow) * g.patch() + (ci * c.k.h + i) * c.k.w + j] == expect);
+              }
+    };
+    aegan::kernels::pad_planes(g, x.data(), padded.data());  // overwrites the NaNs, border included
+    aegan::kernels::im2row(g, padded.data(), rows.data());
+    check_rows(x);
+    // The batch path: a later sample of the same geometry only rewrites the interior.
+    const auto x2 = randn<double>({c.ci, c.h, c.w}, rng);
+    aegan::kernels::copy_interior(g, x2.data(), padded.data());
+    aegan::kernels::im2row(g, padded.data(), rows.data());
+    check_rows(x2);
     Tensor<double> acc({padded_size}), back({c.ci, c.h, c.w});
     aegan::kernels::row2im_add(g, rows_y.data(), acc.data());
     aegan::kernels::unpad_planes(g, acc.data(), back.data());
     double lhs = 0.0, rhs = 0.0;
     for (Index i = 0; i < rows.numel(); ++i) lhs += rows[i] * rows_y[i];
-    for (Index i = 0; i < x.numel(); ++i) rhs += x[i] * back[i];
+    for (Index i = 0; i < x2.numel(); ++i) rhs += x2[i] * back[i];  // rows now hold x2
     CHECK(lhs == Approx(rhs).margin(1e-9));
   }
+}
+
+TEMPLATE_TEST_CASE("conv kernels: copy_run copies exactly n values, at every length and alignment", "[conv][kernels]", float,
+                   double) {
+  using T = TestType;
+  std::vector<T> src(64), dst(80);
+  for (std::size_t i = 0; i < src.size(); ++i) src[i] = static_cast<T>(i + 1);
+  for (Index offset = 0; offset < 3; ++offset)
+    for (Index n = 0; n <= 40; ++n) {
+      std::fill(dst.begin(), dst.end(), T(-1));
+      aegan::kernels::copy_run(src.data() + offset, n, dst.data() + 5 + offset);
+      INFO("n = " << n << ", offset = " << offset);
+      for (Index i = 0; i < static_cast<Index>(dst.size()); ++i) {
+        const Index k = i - 5 - offset;
+        REQUIRE(dst[static_cast<std::size_t>(i)] == (k >= 0 && k < n ? src[static_cast<std::size_t>(offset + k)] : T(-1)));
+      }
+    }
 }
 
 TEST_CASE("conv gradients for a subset of inputs equal those of the full backward", "[conv]") {

@@ -124,7 +124,11 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
     T* gstage = (need_g && (nb > 1 || job.y_rectified)) ? scratch<T, 2>(Co * width) : nullptr;
     T* cgrad = job.dx ? scratch<T, 3>(width * Kd) : nullptr;
     T* dw = job.dw ? (t == 0 ? job.dw : scratch<T, 4>(Co * Kd)) : nullptr;
-    T* padded = scratch<T, 5>(padded_values);
+    // Zero-padded copies of one sample: the im2row source, whose border is zeroed once here and
+    // never written again, and the row2im target, which the scatter dirties border and all.
+    T* padded = need_col ? scratch<T, 5>(padded_values) : nullptr;
+    if (padded) std::fill_n(padded, padded_values, T(0));
+    T* scattered = job.dx ? scratch<T, 10>(padded_values) : nullptr;
     double* db = job.db ? scratch<double, 6>(Co) : nullptr;
     partial[static_cast<std::size_t>(t)] = dw;
     partial_db[static_cast<std::size_t>(t)] = db;
@@ -143,7 +147,7 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
       if (need_col) {
         for (Index j = 0; j < m; ++j) {
           const T* xs = job.x + (s + j) * g.in_sample();
-          pad_planes(g, xs, padded);
+          copy_interior(g, xs, padded);
           im2row(g, padded, rows + j * P * Kd);
           if (dbx)  // sums of x's channels (conv_transpose2d's bias gradient), while x is in cache
             for (Index c = 0; c < g.in_channels; ++c)
@@ -189,7 +193,7 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
           G = gstage;
         } else if (m > 1) {  // m samples of [Cout, P] -> [Cout, m·P]
           for (Index j = 0; j < m; ++j)
-            for (Index c = 0; c < Co; ++c) std::copy_n(G + (j * Co + c) * P, P, gstage + c * cols + j * P);
+            for (Index c = 0; c < Co; ++c) copy_run(G + (j * Co + c) * P, P, gstage + c * cols + j * P);
           G = gstage;
         }
         if (db)  // the bias gradient, while G is in cache
@@ -201,9 +205,9 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
         if (job.dx) {  // [m·P, Kd] = Gᵀ · w, then scattered back onto each sample's pixels
           gemm(Trans::Yes, cols, T(1), G, w_cols, T(0), cgrad);
           for (Index j = 0; j < m; ++j) {
-            std::fill_n(padded, padded_values, T(0));
-            row2im_add(g, cgrad + j * P * Kd, padded);
-            unpad_planes(g, padded, job.dx + (s + j) * g.in_sample(), job.dx_bias);
+            std::fill_n(scattered, padded_values, T(0));
+            row2im_add(g, cgrad + j * P * Kd, scattered);
+            unpad_planes(g, scattered, job.dx + (s + j) * g.in_sample(), job.dx_bias);
           }
         }
       }

@@ -13,6 +13,7 @@
 #include <string>
 #include <type_traits>
 
+#include "aegan/tensor/kernels/copy_run.hpp"
 #include "aegan/tensor/tensor.hpp"
 
 namespace aegan {
@@ -69,23 +70,26 @@ Index padded_size(const Conv2dGeometry& g) {
   return g.in_channels * padded_plane<T>(g);
 }
 
-/// Copies one sample x [C, H, W] into padded [C, H + 2·ph, W + 2·pw] (channels padded_plane
-/// apart) with a zero border, so the patch loops below need no bounds checks.
+/// Copies one sample x [C, H, W] into the interior of its padded copy [C, H + 2·ph, W + 2·pw]
+/// (channels padded_plane apart) and leaves the border and the gaps as they are. Zero the buffer
+/// once and the border stays zero for every later sample of the same geometry, so a batch pays
+/// for the border once instead of once per sample.
 template <Scalar T>
-void pad_planes(const Conv2dGeometry& g, const T* x, T* padded) {
+void copy_interior(const Conv2dGeometry& g, const T* x, T* padded) {
   const Index H = g.in_h, W = g.in_w, Wp = W + 2 * g.pad_w, plane = padded_plane<T>(g);
   for (Index c = 0; c < g.in_channels; ++c) {
-    T* dst = padded + c * plane;
+    T* dst = padded + c * plane + g.pad_h * Wp + g.pad_w;
     const T* src = x + c * H * W;
-    std::fill_n(dst, g.pad_h * Wp, T(0));
-    for (Index h = 0; h < H; ++h) {
-      T* row = dst + (h + g.pad_h) * Wp;
-      std::fill_n(row, g.pad_w, T(0));
-      std::copy_n(src + h * W, W, row + g.pad_w);
-      std::fill_n(row + g.pad_w + W, g.pad_w, T(0));
-    }
-    std::fill_n(dst + (H + g.pad_h) * Wp, g.pad_h * Wp, T(0));
+    for (Index h = 0; h < H; ++h) copy_run(src + h * W, W, dst + h * Wp);
   }
+}
+
+/// The whole zero-padded copy of one sample x [C, H, W], so the patch loops below need no bounds
+/// checks (see copy_interior for a batch).
+template <Scalar T>
+void pad_planes(const Conv2dGeometry& g, const T* x, T* padded) {
+  std::fill_n(padded, padded_size<T>(g), T(0));
+  copy_interior(g, x, padded);
 }
 
 /// dx [C, H, W] = the interior of padded [C, H + 2·ph, W + 2·pw] (the border is dropped), plus
@@ -101,7 +105,7 @@ void unpad_planes(const Conv2dGeometry& g, const T* padded, T* dx, const T* bias
       if (bias)
         for (Index w = 0; w < W; ++w) dst[w] = src[w] + b;
       else
-        std::copy_n(src, W, dst);
+        copy_run(src, W, dst);
     }
   }
 }
