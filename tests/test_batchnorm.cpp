@@ -276,3 +276,126 @@ TEMPLATE_TEST_CASE("BatchNorm modules pass the module gradient checker in traini
     CHECK(r.ok);
   }
 }
+
+TEMPLATE_TEST_CASE("batch norm with a fused rectifier equals the rectifier after it, and passes the gradient checker",
+                   "[batchnorm][gradcheck]", float, double) {
+  using T = TestType;
+  using aegan::test::max_abs_diff;
+  Rng rng(11);
+  // [N, C] takes the channel-block path; the others the per-channel one.
+  const std::vector<Shape> shapes{{16, 40}, {5, 3}, {4, 3, 5}, {6, 4, 7, 7}, {2, 3, 3, 2}};
+  int trial = 0;
+  for (const Shape& shape : shapes)
+    for (bool training : {true, false})
+      for (bool affine : {true, false})
+        for (T slope : {T(0), T(0.2)}) {
+          const int threads = ++trial % 2 ? 1 : 2;
+          ThreadGuard guard(threads);
+          INFO("shape " << shape.to_string() << " training=" << training << " affine=" << affine << " slope=" << slope
+                        << " threads=" << threads);
+          const Index C = shape[1];
+          const Tensor<T> rm0 = randn<T>({C}, rng);
+          Tensor<T> rv0 = Tensor<T>::uninitialized({C});
+          for (Index c = 0; c < C; ++c) rv0[c] = static_cast<T>(0.5 + rng.uniform());
+          // Inputs whose normalized values all stay clear of the rectifier's kink by several
+          // finite-difference steps, so the checker below compares derivatives, not a jump.
+          // (In float a smaller step than the default 1e-2, for a narrower band around the kink.)
+          auto options = aegan::testing::GradcheckOptions::defaults<T>();
+          if constexpr (std::is_same_v<T, float>) options = {1e-3, 3e-2, 5e-3};
+          std::vector<Tensor<T>> inputs;
+          bool clear = false;
+          for (int attempt = 0; attempt < 200 && !clear; ++attempt) {
+            inputs = {randn<T>(shape, rng, 0.5, 2.0)};
+            if (affine) {
+              inputs.push_back(randn<T>({C}, rng, 1.0, 0.3));
+              inputs.push_back(randn<T>({C}, rng));
+            }
+            Tensor<T> rm = rm0, rv = rv0;
+            const Tensor<T> v = aegan::batch_norm(Var<T>(inputs[0]), affine ? Var<T>(inputs[1]) : Var<T>(),
+                                                  affine ? Var<T>(inputs[2]) : Var<T>(), &rm, &rv, training, 0.1, 1e-5)
+                                    .value();
+            clear = v.array().abs().minCoeff() > 10 * options.eps;
+          }
+          const auto seed = randn<T>(shape, rng);
+          auto run = [&](const std::vector<Var<T>>& v, Tensor<T>& rm, Tensor<T>& rv, bool fused) {
+            const Var<T> w = affine ? v[1] : Var<T>(), b = affine ? v[2] : Var<T>();
+            if (fused)
+              return aegan::autograd::batch_norm_impl<T>(v[0], w, b, &rm, &rv, training, 0.1, 1e-5, "bn",
+                                                         aegan::kernels::Rectifier<T>{slope});
+            return aegan::leaky_relu(aegan::batch_norm(v[0], w, b, &rm, &rv, training, 0.1, 1e-5), slope);
+          };
+
+          std::vector<std::vector<Tensor<T>>> results;  // [fused, separate]: y, running stats, gradients
+          for (bool fused : {true, false}) {
+            std::vector<Var<T>> v;
+            for (const auto& t : inputs) v.emplace_back(t, true);
+            Tensor<T> rm = rm0, rv = rv0;
+            Var<T> y = run(v, rm, rv, fused);
+            CHECK(std::string(y.node()->op) == (fused ? "batch_norm_rectified" : "leaky_relu"));
+            y.backward(seed);
+            std::vector<Tensor<T>> r{y.value(), rm, rv};
+            for (const auto& var : v) r.push_back(var.grad());
+            results.push_back(std::move(r));
+          }
+          for (std::size_t k = 0; k < results[0].size(); ++k) {
+            INFO("result " << k);
+            CHECK(max_abs_diff(results[0][k], results[1][k]) == 0.0);
+          }
+
+          // In float a large channel has too many values to keep all of them clear of the kink.
+          if (std::is_same_v<T, float> && shape.numel() > 100) continue;
+          REQUIRE(clear);
+          auto f = [&](const std::vector<Var<T>>& v) {
+            Tensor<T> rm = rm0, rv = rv0;  // the checker calls f many times; keep the statistics fixed
+            return run(v, rm, rv, true);
+          };
+          const auto r = aegan::testing::gradcheck<T>(f, inputs, 400 + static_cast<std::uint64_t>(trial), options);
+          INFO(r.message);
+          CHECK(r.ok);
+        }
+  Tensor<T> out = Tensor<T>::uninitialized({2, 3}), stats = Tensor<T>::uninitialized({3});
+  CHECK_THROWS_WITH(aegan::kernels::batch_norm_backward<T>({2, 3, 1}, out.data(), out.data(), stats.data(), stats.data(),
+                                                           nullptr, true, out.data(), nullptr, nullptr,
+                                                           aegan::kernels::Rectifier<T>{T(0)}),
+                    Catch::Contains("needs its output"));
+}
+
+TEST_CASE("Sequential runs a BatchNorm and the rectifier after it as one fused layer, with unchanged results",
+          "[batchnorm][nn]") {
+  Rng init(12), rng(13);
+  using namespace aegan::nn;
+  Sequential<double> net(Linear<double>(5, 24, init), BatchNorm1d<double>(24), ReLU<double>(), Unflatten<double>(1, {6, 2, 2}),
+                         Conv2d<double>(Conv2dOptions(6, 4, 1), init), BatchNorm2d<double>(4), LeakyReLU<double>(0.2));
+  const auto x = randn<double>({9, 5}, rng);
+  const auto seed = randn<double>({9, 4, 2, 2}, rng);
+  for (bool training : {true, false}) {
+    INFO("training=" << training);
+    net.train(training);
+    auto before = net.named_buffers();
+    std::vector<Tensor<double>> saved;
+    for (auto& b : before) saved.push_back(b.var.value());
+
+    Var<double> xs(x, true);
+    Var<double> h = xs;
+    for (std::size_t i = 0; i < net.size(); ++i) h = net[i].forward(h);  // layer by layer: nothing fused
+    h.backward(seed);
+    std::vector<Tensor<double>> separate{h.value(), xs.grad()};
+    for (auto& p : net.parameters()) separate.push_back(p.grad());
+    for (auto& b : net.named_buffers()) separate.push_back(b.var.value());
+
+    for (std::size_t k = 0; k < before.size(); ++k) before[k].var.mutable_value() = saved[k];  // same running stats again
+    net.zero_grad();
+    Var<double> xf(x, true);
+    Var<double> y = net.forward(xf);
+    std::vector<std::string> ops;
+    for (const auto* node = y.node(); !node->parents.empty(); node = node->parents[0].get()) ops.emplace_back(node->op);
+    CHECK(ops == std::vector<std::string>{"batch_norm_rectified", "conv2d", "reshape", "batch_norm_rectified", "linear"});
+    y.backward(seed);
+    std::vector<Tensor<double>> fused{y.value(), xf.grad()};
+    for (auto& p : net.parameters()) fused.push_back(p.grad());
+    for (auto& b : net.named_buffers()) fused.push_back(b.var.value());
+    REQUIRE(fused.size() == separate.size());
+    for (std::size_t k = 0; k < fused.size(); ++k) CHECK(aegan::test::max_abs_diff(fused[k], separate[k]) == 0.0);
+    net.zero_grad();
+  }
+}

@@ -57,23 +57,10 @@ class BatchNormBase : public Module<T> {
     }
   }
 
-  Var<T> forward(const Var<T>& x) override {
-    const Shape& s = x.shape();
-    if (s.rank() < MinRank || s.rank() > MaxRank)
-      throw ShapeError(type_name() + ": input " + s.to_string() + " must be " + expected_ranks());
-    if (s[1] != options_.num_features())
-      throw ShapeError(type_name() + ": input " + s.to_string() + " has " + std::to_string(s[1]) + " channels, expected " +
-                       std::to_string(options_.num_features()));
-    const bool track = options_.track_running_stats();
-    const bool training = this->is_training();
-    double momentum = options_.momentum().value_or(0.0);
-    if (training && track) {
-      T& count = num_batches_tracked.mutable_value()[0];
-      count += T(1);
-      if (!options_.momentum()) momentum = 1.0 / static_cast<double>(count);
-    }
-    return batch_norm(x, weight, bias, track ? &running_mean.mutable_value() : nullptr,
-                      track ? &running_var.mutable_value() : nullptr, training, momentum, options_.eps(), type_name());
+  Var<T> forward(const Var<T>& x) override { return normalize(x, std::nullopt); }
+  /// The normalization and a ReLU/LeakyReLU after it in the same passes (nn::Sequential).
+  std::optional<Var<T>> forward_rectified(const Var<T>& x, T negative_slope) override {
+    return normalize(x, kernels::Rectifier<T>{negative_slope});
   }
 
   std::string type_name() const override {
@@ -88,6 +75,26 @@ class BatchNormBase : public Module<T> {
   Var<T> running_mean, running_var, num_batches_tracked;  // buffers, undefined unless tracked
 
  private:
+  Var<T> normalize(const Var<T>& x, std::optional<kernels::Rectifier<T>> rectifier) {
+    const Shape& s = x.shape();
+    if (s.rank() < MinRank || s.rank() > MaxRank)
+      throw ShapeError(type_name() + ": input " + s.to_string() + " must be " + expected_ranks());
+    if (s[1] != options_.num_features())
+      throw ShapeError(type_name() + ": input " + s.to_string() + " has " + std::to_string(s[1]) + " channels, expected " +
+                       std::to_string(options_.num_features()));
+    const bool track = options_.track_running_stats();
+    const bool training = this->is_training();
+    double momentum = options_.momentum().value_or(0.0);
+    if (training && track) {
+      T& count = num_batches_tracked.mutable_value()[0];
+      count += T(1);
+      if (!options_.momentum()) momentum = 1.0 / static_cast<double>(count);
+    }
+    return autograd::batch_norm_impl<T>(x, weight, bias, track ? &running_mean.mutable_value() : nullptr,
+                                     track ? &running_var.mutable_value() : nullptr, training, momentum, options_.eps(),
+                                     type_name(), rectifier);
+  }
+
   static std::string expected_ranks() {
     return MinRank == MaxRank ? "4-D [N, C, H, W]" : "2-D [N, C] or 3-D [N, C, L]";
   }

@@ -28,7 +28,8 @@ class Sequential : public Module<T> {
     if (layers_.empty()) throw Error("Sequential: forward on an empty Sequential");
     Var<T> h = x;
     for (std::size_t i = 0; i < layers_.size(); ++i) {
-      // A layer followed by a rectifier applies it in its own output pass when it can (Conv2d):
+      // A layer followed by a rectifier applies it in its own output pass when it can (Conv2d,
+      // BatchNorm):
       // same result, one pass less over the activations in each direction.
       if (i + 1 < layers_.size()) {
         if (const auto slope = layers_[i + 1]->rectifier_slope()) {

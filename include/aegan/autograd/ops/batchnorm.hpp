@@ -1,8 +1,10 @@
 #pragma once
 // Batch normalization as one op: statistics, normalization and affine transform fused forward,
-// and the closed-form gradient backward (no graph of temporaries).
+// and the closed-form gradient backward (no graph of temporaries), optionally followed by a
+// rectifier in the same passes (nn::Sequential's BatchNorm + ReLU/LeakyReLU).
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "aegan/autograd/ops/arith.hpp"
@@ -10,15 +12,14 @@
 
 namespace aegan {
 
-/// Normalizes x [N, C, ...] per channel C. In training (or without running statistics) it uses
-/// the batch mean and biased variance and, when running_mean / running_var are given, updates
-/// them in place: r = (1 - momentum)·r + momentum·batch, with the unbiased variance, as PyTorch
-/// does. Otherwise it uses the running statistics. weight / bias [C] may be undefined Vars
-/// (no affine transform). `who` names the caller in error messages.
+namespace autograd {
+/// batch_norm (below), then the rectifier when given, in the same passes: the values and
+/// gradients of leaky_relu(batch_norm(...), slope) (relu for slope 0), recorded as one
+/// "batch_norm_rectified" op.
 template <Scalar T>
-Var<T> batch_norm(const Var<T>& x, const Var<T>& weight, const Var<T>& bias, Tensor<T>* running_mean,
-                  Tensor<T>* running_var, bool training, double momentum = 0.1, double eps = 1e-5,
-                  const std::string& who = "batch_norm") {
+Var<T> batch_norm_impl(const Var<T>& x, const Var<T>& weight, const Var<T>& bias, Tensor<T>* running_mean,
+                       Tensor<T>* running_var, bool training, double momentum, double eps, const std::string& who,
+                       std::optional<kernels::Rectifier<T>> rectifier) {
   const Shape& s = x.shape();
   if (s.rank() < 2) throw ShapeError(who + ": input " + s.to_string() + " must be at least 2-D [N, C, ...]");
   const Index C = s[1];
@@ -50,7 +51,7 @@ Var<T> batch_norm(const Var<T>& x, const Var<T>& weight, const Var<T>& bias, Ten
   if (batch_stats) {
     Tensor<T> var_unbiased = Tensor<T>::uninitialized({C});
     kernels::batch_norm_forward_train(layout, x.value().data(), w, b, eps, out.data(), mean->data(), invstd->data(),
-                                      var_unbiased.data());
+                                      var_unbiased.data(), rectifier);
     if (training && running_mean) {
       const T m = static_cast<T>(momentum), keep = static_cast<T>(1.0 - momentum);
       running_mean->array() = keep * running_mean->array() + m * mean->array();
@@ -66,7 +67,7 @@ Var<T> batch_norm(const Var<T>& x, const Var<T>& weight, const Var<T>& bias, Ten
       scale[c] = static_cast<T>(sc);
       shift[c] = static_cast<T>((b ? static_cast<double>(b[c]) : 0.0) - static_cast<double>((*running_mean)[c]) * sc);
     }
-    kernels::batch_norm_apply(layout, x.value().data(), scale.data(), shift.data(), out.data());
+    kernels::batch_norm_apply(layout, x.value().data(), scale.data(), shift.data(), out.data(), rectifier);
   }
 
   std::vector<Var<T>> inputs;  // reserve + push_back: GCC 12 warns falsely on {x} + push_back
@@ -74,21 +75,40 @@ Var<T> batch_norm(const Var<T>& x, const Var<T>& weight, const Var<T>& bias, Ten
   inputs.push_back(x);
   if (weight.defined()) inputs.push_back(weight);
   if (bias.defined()) inputs.push_back(bias);
-  return Var<T>::make(std::move(out), "batch_norm", std::move(inputs),
-                      [x, weight, bias, mean, invstd, layout, batch_stats](const Tensor<T>& gy) {
-                        const bool gw = weight.defined() && weight.requires_grad();
-                        const bool gb = bias.defined() && bias.requires_grad();
-                        Tensor<T> dx, dw, db;
-                        if (x.requires_grad()) dx = Tensor<T>::uninitialized(x.shape());
-                        if (gw) dw = Tensor<T>::uninitialized(weight.shape());
-                        if (gb) db = Tensor<T>::uninitialized(bias.shape());
-                        kernels::batch_norm_backward(layout, x.value().data(), gy.data(), mean->data(), invstd->data(),
-                                                     weight.defined() ? weight.value().data() : nullptr, batch_stats,
-                                                     dx.data(), dw.data(), db.data());
-                        if (x.requires_grad()) autograd::send_grad(x, std::move(dx));
-                        if (gw) autograd::send_grad(weight, std::move(dw));
-                        if (gb) autograd::send_grad(bias, std::move(db));
-                      });
+  Var<T> y = Var<T>::make(std::move(out), rectifier ? "batch_norm_rectified" : "batch_norm", std::move(inputs), nullptr);
+  if (!y.requires_grad()) return y;
+  // The rectifier's derivative is read off the recorded output, in place (the closure lives in
+  // y's own node, as in record_conv).
+  const Tensor<T>* saved = &y.node()->value;
+  y.node()->backward = [x, weight, bias, mean, invstd, layout, batch_stats, rectifier, saved](const Tensor<T>& gy) {
+    const bool gw = weight.defined() && weight.requires_grad();
+    const bool gb = bias.defined() && bias.requires_grad();
+    Tensor<T> dx, dw, db;
+    if (x.requires_grad()) dx = Tensor<T>::uninitialized(x.shape());
+    if (gw) dw = Tensor<T>::uninitialized(weight.shape());
+    if (gb) db = Tensor<T>::uninitialized(bias.shape());
+    kernels::batch_norm_backward(layout, x.value().data(), gy.data(), mean->data(), invstd->data(),
+                                 weight.defined() ? weight.value().data() : nullptr, batch_stats, dx.data(), dw.data(),
+                                 db.data(), rectifier, saved->data());
+    if (x.requires_grad()) send_grad(x, std::move(dx));
+    if (gw) send_grad(weight, std::move(dw));
+    if (gb) send_grad(bias, std::move(db));
+  };
+  return y;
+}
+
+}  // namespace autograd
+
+/// Normalizes x [N, C, ...] per channel C. In training (or without running statistics) it uses
+/// the batch mean and biased variance and, when running_mean / running_var are given, updates
+/// them in place: r = (1 - momentum)·r + momentum·batch, with the unbiased variance, as PyTorch
+/// does. Otherwise it uses the running statistics. weight / bias [C] may be undefined Vars
+/// (no affine transform). `who` names the caller in error messages.
+template <Scalar T>
+Var<T> batch_norm(const Var<T>& x, const Var<T>& weight, const Var<T>& bias, Tensor<T>* running_mean,
+                  Tensor<T>* running_var, bool training, double momentum = 0.1, double eps = 1e-5,
+                  const std::string& who = "batch_norm") {
+  return autograd::batch_norm_impl<T>(x, weight, bias, running_mean, running_var, training, momentum, eps, who, std::nullopt);
 }
 
 }  // namespace aegan

@@ -25,24 +25,13 @@
 
 #include "aegan/tensor/kernels/gemm.hpp"
 #include "aegan/tensor/kernels/im2col.hpp"
+#include "aegan/tensor/kernels/rectifier.hpp"
+#include "aegan/tensor/kernels/scratch.hpp"
 #include "aegan/tensor/parallel.hpp"
 
 namespace aegan::kernels {
 
 namespace detail {
-/// A grow-only, 64-byte aligned scratch buffer per thread, scalar type and slot. Reused by every
-/// call on that thread, so the steady state allocates nothing; it lives as long as the thread.
-template <Scalar T, int Slot>
-T* scratch(Index n) {
-  thread_local std::unique_ptr<T[], aegan::detail::AlignedFree> buffer;
-  thread_local Index capacity = 0;
-  if (n > capacity) {
-    buffer = aegan::detail::aligned_array<T>(n);
-    capacity = n;
-  }
-  return buffer.get();
-}
-
 /// Target width (GEMM columns) of one chunk of samples: wide enough for an efficient GEMM,
 /// small enough that a chunk's im2col matrix stays near the core's L2 cache.
 inline constexpr Index kConvChunkColumns = 256;
@@ -76,18 +65,6 @@ struct ConvJob {
   T slope = T(0);
   const T* y_rectified = nullptr;  // [N, Cout, Ho, Wo]
 };
-
-/// The rectifier of ConvJob (ReLU for slope 0, LeakyReLU otherwise) and its derivative, in the
-/// branch-free form of autograd's leaky_relu: the signs of activations are random, and a branch
-/// on them would be mispredicted half the time.
-template <Scalar T>
-T rectified(T v, T slope) {
-  return std::max(v, T(0)) + slope * std::min(v, T(0));
-}
-template <Scalar T>
-T rectifier_slope_at(T y, T slope) {
-  return y > T(0) ? T(1) : slope;
-}
 
 template <Scalar T>
 void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
@@ -162,8 +139,7 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
             for (Index c = 0; c < Co; ++c) {
               T* row = out + c * P;
               if (job.bias) ArrayMap<T>(row, P) += job.bias[c];
-              if (job.rectify)
-                for (Index p = 0; p < P; ++p) row[p] = rectified(row[p], job.slope);
+              if (job.rectify) rectify_run(row, P, job.slope);
             }
         } else {  // [m·P, Cout] = rows · wᵀ (the faster orientation), transposed into m samples of [Cout, P]
           gemm(Trans::No, cols, T(1), rows, w_rows, T(0), ystage);
@@ -248,13 +224,6 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
   }
 }
 }  // namespace detail
-
-/// A rectifier applied to a convolution's output in the same pass: v > 0 ? v : slope·v (ReLU for
-/// slope 0, LeakyReLU otherwise; slope >= 0).
-template <Scalar T>
-struct Rectifier {
-  T slope = T(0);
-};
 
 /// y = conv2d(x, w) + bias, then the rectifier when given. x [N, Cin, H, W], w [Cout, Cin, kh, kw],
 /// bias [Cout] or null, y [N, Cout, Ho, Wo] (overwritten).
