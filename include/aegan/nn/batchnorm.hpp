@@ -91,8 +91,8 @@ class BatchNormBase : public Module<T> {
       if (!options_.momentum()) momentum = 1.0 / static_cast<double>(count);
     }
     return autograd::batch_norm_impl<T>(x, weight, bias, track ? &running_mean.mutable_value() : nullptr,
-                                     track ? &running_var.mutable_value() : nullptr, training, momentum, options_.eps(),
-                                     type_name(), rectifier);
+                                        track ? &running_var.mutable_value() : nullptr, training, momentum, options_.eps(),
+                                        type_name(), rectifier);
   }
 
   static std::string expected_ranks() {

@@ -29,8 +29,7 @@ class Sequential : public Module<T> {
     Var<T> h = x;
     for (std::size_t i = 0; i < layers_.size(); ++i) {
       // A layer followed by a rectifier applies it in its own output pass when it can (Conv2d,
-      // BatchNorm):
-      // same result, one pass less over the activations in each direction.
+      // BatchNorm): same result, one pass less over the activations in each direction.
       if (i + 1 < layers_.size()) {
         if (const auto slope = layers_[i + 1]->rectifier_slope()) {
           if (auto fused = layers_[i]->forward_rectified(h, *slope)) {

@@ -38,12 +38,12 @@ class RectifiedGradRows {
  public:
   RectifiedGradRows(Index rows, Index len)
       : stride_((len + kAlign - 1) / kAlign * kAlign + kAlign), base_(scratch<T, 11>(rows * stride_)) {}
-  /// Row n: dy[offset : offset + len) times the derivative at y[offset : offset + len).
-  const T* fill(Index n, Index offset, Index len, const T* dy, const T* y, T slope) {
-    T* row = base_ + n * stride_ + offset % kAlign;
-    for (Index i = 0; i < len; ++i) row[i] = dy[offset + i] * rectifier_slope_at(y[offset + i], slope);
-    return row;
+  /// Row n := dy[offset : offset + len) times the derivative at y[offset : offset + len).
+  void fill(Index n, Index offset, Index len, const T* dy, const T* y, T slope) {
+    T* out = base_ + n * stride_ + offset % kAlign;
+    for (Index i = 0; i < len; ++i) out[i] = dy[offset + i] * rectifier_slope_at(y[offset + i], slope);
   }
+  /// Row n, filled from dy at `offset`.
   const T* row(Index n, Index offset) const { return base_ + n * stride_ + offset % kAlign; }
 
  private:
