@@ -5,6 +5,7 @@
 #include <aegan/aegan.hpp>
 #include <aegan/testing/gradcheck.hpp>
 
+#include "support/fusion.hpp"
 #include "support/tensors.hpp"
 
 #include <cmath>
@@ -373,29 +374,13 @@ TEST_CASE("Sequential runs a BatchNorm and the rectifier after it as one fused l
     net.train(training);
     auto before = net.named_buffers();
     std::vector<Tensor<double>> saved;
-    for (auto& b : before) saved.push_back(b.var.value());
-
-    Var<double> xs(x, true);
-    Var<double> h = xs;
-    for (std::size_t i = 0; i < net.size(); ++i) h = net[i].forward(h);  // layer by layer: nothing fused
-    h.backward(seed);
-    std::vector<Tensor<double>> separate{h.value(), xs.grad()};
-    for (auto& p : net.parameters()) separate.push_back(p.grad());
-    for (auto& b : net.named_buffers()) separate.push_back(b.var.value());
-
+    for (const auto& b : before) saved.push_back(b.var.value());
+    const auto separate = aegan::test::run_pass(net, x, seed, /*fused=*/false);
     for (std::size_t k = 0; k < before.size(); ++k) before[k].var.mutable_value() = saved[k];  // same running stats again
-    net.zero_grad();
-    Var<double> xf(x, true);
-    Var<double> y = net.forward(xf);
-    std::vector<std::string> ops;
-    for (const auto* node = y.node(); !node->parents.empty(); node = node->parents[0].get()) ops.emplace_back(node->op);
-    CHECK(ops == std::vector<std::string>{"batch_norm_rectified", "conv2d", "reshape", "batch_norm_rectified", "linear"});
-    y.backward(seed);
-    std::vector<Tensor<double>> fused{y.value(), xf.grad()};
-    for (auto& p : net.parameters()) fused.push_back(p.grad());
-    for (auto& b : net.named_buffers()) fused.push_back(b.var.value());
-    REQUIRE(fused.size() == separate.size());
-    for (std::size_t k = 0; k < fused.size(); ++k) CHECK(aegan::test::max_abs_diff(fused[k], separate[k]) == 0.0);
-    net.zero_grad();
+    const auto fused = aegan::test::run_pass(net, x, seed, /*fused=*/true);
+    CHECK(fused.ops == std::vector<std::string>{"batch_norm_rectified", "conv2d", "reshape", "batch_norm_rectified", "linear"});
+    REQUIRE(fused.values.size() == separate.values.size());
+    for (std::size_t k = 0; k < fused.values.size(); ++k)
+      CHECK(aegan::test::max_abs_diff(fused.values[k], separate.values[k]) == 0.0);
   }
 }

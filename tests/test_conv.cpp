@@ -5,6 +5,7 @@
 #include <aegan/aegan.hpp>
 #include <aegan/testing/gradcheck.hpp>
 
+#include "support/fusion.hpp"
 #include "support/tensors.hpp"
 
 #include <algorithm>
@@ -550,24 +551,10 @@ TEST_CASE("Sequential runs a Conv2d and the rectifier after it as one fused laye
   const auto x = randn<double>({7, 2, 12, 12}, rng);
   const auto seed = randn<double>({7, 3, 4, 4}, rng);
 
-  Var<double> xs(x, true);
-  Var<double> h = xs;
-  for (std::size_t i = 0; i < net.size(); ++i) h = net[i].forward(h);  // layer by layer: nothing fused
-  h.backward(seed);
-  std::vector<Tensor<double>> separate{h.value(), xs.grad()};
-  for (auto& p : net.parameters()) separate.push_back(p.grad());
-
-  net.zero_grad();
-  Var<double> xf(x, true);
-  Var<double> y = net.forward(xf);
+  const auto separate = aegan::test::run_pass(net, x, seed, /*fused=*/false);
+  const auto fused = aegan::test::run_pass(net, x, seed, /*fused=*/true);
   // leaky_relu(-0.5) <- conv2d <- conv2d_rectified (ReLU fused) <- conv2d_rectified (LeakyReLU fused) <- x
-  const auto* node = y.node();
-  std::vector<std::string> ops;
-  for (; !node->parents.empty(); node = node->parents[0].get()) ops.emplace_back(node->op);
-  CHECK(ops == std::vector<std::string>{"leaky_relu", "conv2d", "conv2d_rectified", "conv2d_rectified"});
-  y.backward(seed);
-  std::vector<Tensor<double>> fused{y.value(), xf.grad()};
-  for (auto& p : net.parameters()) fused.push_back(p.grad());
-  REQUIRE(fused.size() == separate.size());
-  for (std::size_t k = 0; k < fused.size(); ++k) CHECK(max_abs_diff(fused[k], separate[k]) == 0.0);
+  CHECK(fused.ops == std::vector<std::string>{"leaky_relu", "conv2d", "conv2d_rectified", "conv2d_rectified"});
+  REQUIRE(fused.values.size() == separate.values.size());
+  for (std::size_t k = 0; k < fused.values.size(); ++k) CHECK(max_abs_diff(fused.values[k], separate.values[k]) == 0.0);
 }
