@@ -17,10 +17,9 @@
 #include <immintrin.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <new>
 #include <utility>
 
+#include "aegan/tensor/kernels/scratch.hpp"
 #include "aegan/tensor/parallel.hpp"
 #include "aegan/tensor/shape.hpp"
 
@@ -35,26 +34,8 @@ inline __mmask16 tail_mask(Index n) {
   return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1u);
 }
 
-/// One growing, 64-byte aligned scratch buffer per thread for the packed panels: no allocation in
-/// the steady state.
-inline float* scratch(Index floats) {
-  struct Buffer {
-    float* data = nullptr;
-    Index size = 0;
-    ~Buffer() { std::free(data); }
-  };
-  thread_local Buffer buf;
-  if (buf.size < floats) {
-    std::free(buf.data);
-    buf.data = nullptr;
-    buf.size = 0;
-    const std::size_t bytes = (static_cast<std::size_t>(floats) * sizeof(float) + 63) / 64 * 64;
-    buf.data = static_cast<float*>(std::aligned_alloc(64, bytes));
-    if (!buf.data) throw std::bad_alloc();
-    buf.size = floats;
-  }
-  return buf.data;
-}
+/// The packed panels' per-thread buffer (kernels/scratch.hpp): no allocation in the steady state.
+inline float* scratch(Index floats) { return kernels::detail::scratch<float, 12>(floats); }
 
 // Full-mask forms of the shuffles: GCC 12's unmasked intrinsics pass _mm512_undefined_*() as the
 // merge source and -Wuninitialized flags that at -O1/-O2 once inlined.
