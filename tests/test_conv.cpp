@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -400,6 +401,96 @@ TEST_CASE("conv kernels: im2row and row2im are adjoint, and im2row reads the rig
     for (Index i = 0; i < x2.numel(); ++i) rhs += x2[i] * back[i];  // rows now hold x2
     CHECK(lhs == Approx(rhs).margin(1e-9));
   }
+}
+
+TEMPLATE_TEST_CASE("conv kernels: im2row_window is a window of the stacked im2row matrix", "[conv][kernels]", float,
+                   double) {
+  using T = TestType;
+  Rng rng(21);
+  for (int trial = 0; trial < 40; ++trial) {
+    const Config c = random_config(rng, 4, 5, 8);
+    aegan::kernels::Conv2dGeometry g;
+    g.batch = c.n, g.in_channels = c.ci, g.in_h = c.h, g.in_w = c.w, g.out_channels = 1;
+    g.kernel_h = c.k.h, g.kernel_w = c.k.w, g.stride_h = c.s.h, g.stride_w = c.s.w, g.pad_h = c.p.h, g.pad_w = c.p.w;
+    g.out_h = (c.h + 2 * c.p.h - c.k.h) / c.s.h + 1;
+    g.out_w = (c.w + 2 * c.p.w - c.k.w) / c.s.w + 1;
+    const Index P = g.out_plane(), Kd = g.patch(), sample_values = aegan::kernels::padded_size<T>(g);
+    // Every sample's padded copy, sample_values apart, and the stacked im2row matrix they make.
+    std::vector<T> padded(static_cast<std::size_t>(c.n * sample_values)), rows(static_cast<std::size_t>(c.n * P * Kd));
+    for (Index n = 0; n < c.n; ++n) {
+      const auto x = randn<T>({c.ci, c.h, c.w}, rng);
+      aegan::kernels::pad_planes(g, x.data(), padded.data() + n * sample_values);
+      aegan::kernels::im2row(g, padded.data() + n * sample_values, rows.data() + n * P * Kd);
+    }
+    for (int window = 0; window < 8; ++window) {
+      // Windows of any origin and width, whole kernel rows or cut through them, across samples.
+      const Index k0 = static_cast<Index>(rng.below(static_cast<std::uint64_t>(c.n * P)));
+      const Index kc = 1 + static_cast<Index>(rng.below(static_cast<std::uint64_t>(c.n * P - k0)));
+      const Index j0 = window % 2 ? static_cast<Index>(rng.below(static_cast<std::uint64_t>(Kd))) / c.k.w * c.k.w
+                                  : static_cast<Index>(rng.below(static_cast<std::uint64_t>(Kd)));
+      const Index nr = 1 + static_cast<Index>(rng.below(static_cast<std::uint64_t>(std::min<Index>(64, Kd - j0))));
+      const Index ld = nr + static_cast<Index>(rng.below(4));
+      std::vector<T> out(static_cast<std::size_t>(kc * ld), std::numeric_limits<T>::quiet_NaN());
+      aegan::kernels::im2row_window(g, padded.data(), sample_values, k0, kc, j0, nr, out.data(), ld);
+      INFO(c.str() << " rows " << k0 << "+" << kc << " columns " << j0 << "+" << nr << " ld " << ld);
+      Index wrong = 0, touched_gap = 0;
+      for (Index k = 0; k < kc; ++k)
+        for (Index j = 0; j < ld; ++j) {
+          const T got = out[static_cast<std::size_t>(k * ld + j)];
+          if (j >= nr)
+            touched_gap += !std::isnan(got);
+          else
+            wrong += got != rows[static_cast<std::size_t>((k0 + k) * Kd + j0 + j)];
+        }
+      REQUIRE(wrong == 0);
+      REQUIRE(touched_gap == 0);
+    }
+  }
+  aegan::kernels::Conv2dGeometry g;
+  g.batch = 1, g.in_channels = 8, g.in_h = g.in_w = 6, g.out_channels = 1, g.kernel_h = g.kernel_w = 3, g.out_h = g.out_w = 4;
+  std::vector<T> padded(static_cast<std::size_t>(aegan::kernels::padded_size<T>(g))), out(65);
+  CHECK_THROWS_WITH(aegan::kernels::im2row_window(g, padded.data(), Index(0), 0, 1, 0, 65, out.data(), 65),
+                    Catch::Contains("at most 64 columns") && Catch::Contains("65"));
+}
+
+TEMPLATE_TEST_CASE("conv2d's weight gradient equals the direct sum, when its GEMM makes the patches itself", "[conv]",
+                   float, double) {
+  // On an AVX-512 host the float weight gradient never stores the im2col matrix: the GEMM fills its
+  // panels from the padded samples (RhsSource). These shapes cross that path's edges: chunks of
+  // several samples, chunks deeper than one k block (288 rows), patch widths that are not a
+  // multiple of 16, the 1024-wide patch of the W=64 models, a single input channel, and a single
+  // sample, whose GEMM is split over the threads (the panels are then filled concurrently).
+  using T = TestType;
+  Rng rng(23);
+  struct Case { Index n, ci, co, h, k, s, p; };
+  for (const Case q : {Case{6, 3, 5, 12, 3, 1, 1}, Case{7, 16, 8, 14, 4, 2, 1}, Case{3, 64, 4, 14, 4, 2, 1},
+                       Case{5, 1, 8, 28, 4, 2, 1}, Case{4, 2, 3, 9, 5, 2, 2}, Case{1, 16, 40, 20, 4, 2, 1}})
+    for (int threads : {1, 2}) {
+      ThreadGuard guard(threads);
+      const Index ho = (q.h + 2 * q.p - q.k) / q.s + 1;
+      const auto x = randn<T>({q.n, q.ci, q.h, q.h}, rng);
+      const auto w = randn<T>({q.co, q.ci, q.k, q.k}, rng);
+      const auto seed = randn<T>({q.n, q.co, ho, ho}, rng);
+      Var<T> wv(w, true);
+      aegan::conv2d(Var<T>(x), wv, Var<T>(), q.s, q.p).backward(seed);
+      Tensor<T> expect({q.co, q.ci, q.k, q.k});
+      for (Index co = 0; co < q.co; ++co)
+        for (Index ci = 0; ci < q.ci; ++ci)
+          for (Index i = 0; i < q.k; ++i)
+            for (Index j = 0; j < q.k; ++j) {
+              double acc = 0.0;
+              for (Index n = 0; n < q.n; ++n)
+                for (Index oh = 0; oh < ho; ++oh)
+                  for (Index ow = 0; ow < ho; ++ow) {
+                    const Index ih = oh * q.s - q.p + i, iw = ow * q.s - q.p + j;
+                    if (ih < 0 || ih >= q.h || iw < 0 || iw >= q.h) continue;
+                    acc += static_cast<double>(seed.at({n, co, oh, ow})) * static_cast<double>(x.at({n, ci, ih, iw}));
+                  }
+              expect.at({co, ci, i, j}) = static_cast<T>(acc);
+            }
+      INFO("N=" << q.n << " Ci=" << q.ci << " Co=" << q.co << " H=" << q.h << " k=" << q.k << " threads=" << threads);
+      CHECK(max_abs_diff(wv.grad(), expect) < 10 * tol<T>() * std::sqrt(static_cast<double>(q.n * ho * ho)));
+    }
 }
 
 TEMPLATE_TEST_CASE("conv kernels: copy_run copies exactly n values, at every length and alignment", "[conv][kernels]", float,

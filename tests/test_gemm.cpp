@@ -68,3 +68,41 @@ TEST_CASE("gemm: large shapes of the conv layers, K = 0 and beta with NaN-free C
   kernels::gemm<float>(Trans::No, Trans::No, 2, 3, 0, 1.0f, nullptr, nullptr, 0.5f, C.data());  // K = 0: C = beta C
   for (float c : C) CHECK(c == 1.5f);
 }
+
+TEST_CASE("gemm with an RhsSource gives the bits of gemm with op(B) stored", "[gemm]") {
+  if constexpr (!kernels::kGemmTakesRhsSource<float>) {
+    SUCCEED("this build's float GEMM is Eigen's, which takes no RhsSource (kGemmTakesRhsSource<float> is false)");
+  } else {
+    struct Source {  // op(B) = B [K, N], stored here so the two products can be compared
+      const std::vector<float>* B;
+      Index N;
+      static void fill(const void* self, Index k0, Index kc, Index j0, Index nr, float* out, Index ld) {
+        const auto& s = *static_cast<const Source*>(self);
+        REQUIRE(nr <= 48);
+        REQUIRE(ld >= nr);
+        for (Index k = 0; k < kc; ++k)
+          for (Index j = 0; j < nr; ++j)
+            out[k * ld + j] = (*s.B)[static_cast<std::size_t>((k0 + k) * s.N + j0 + j)];
+      }
+    };
+    Rng rng(31);
+    struct Shape3 { Index M, N, K; };
+    // Row and column edges of the 8 x 48 tiles, N not a multiple of 16, depths of one and of
+    // several k blocks (K > 256), and the weight gradient of the W=64 models' Conv2d 64 -> 128.
+    for (const Shape3 s : {Shape3{1, 1, 1}, Shape3{13, 27, 7}, Shape3{64, 16, 196}, Shape3{37, 100, 300},
+                           Shape3{128, 1024, 245}, Shape3{9, 50, 513}})
+      for (Trans ta : {Trans::No, Trans::Yes})
+        for (float beta : {0.0f, 1.0f}) {
+          std::vector<float> A(static_cast<std::size_t>(s.M * s.K)), B(static_cast<std::size_t>(s.K * s.N)),
+              C0(static_cast<std::size_t>(s.M * s.N));
+          for (auto* v : {&A, &B, &C0})
+            for (float& x : *v) x = static_cast<float>(rng.uniform(-1, 1));
+          std::vector<float> stored = C0, made = C0;
+          kernels::gemm(ta, Trans::No, s.M, s.N, s.K, 0.5f, A.data(), B.data(), beta, stored.data());
+          const Source source{&B, s.N};
+          kernels::gemm(ta, s.M, 0.5f, A.data(), kernels::RhsSource<float>{s.K, s.N, &Source::fill, &source}, beta, made.data());
+          INFO("M " << s.M << " N " << s.N << " K " << s.K << " ta " << (ta == Trans::Yes) << " beta " << beta);
+          REQUIRE(made == stored);
+        }
+  }
+}

@@ -15,7 +15,10 @@
 // the chunks run on the calling thread and Eigen threads each GEMM instead — never both. Each
 // thread packs the weight once per call for the GEMMs that take it as right-hand side
 // (PackedRhs), and a ReLU/LeakyReLU after a conv2d can ride along in the output transpose and
-// the gradient gather (ConvJob::rectify), saving two passes over the activations.
+// the gradient gather (ConvJob::rectify), saving two passes over the activations. When the
+// weight gradient is the only product that reads rows(x) (conv2d's backward), the AVX-512 float
+// GEMM fills its panels straight from the padded samples (PatchPanels), so the im2col matrix is
+// neither stored nor packed: that makes the weight gradient about 10 % faster.
 #include <omp.h>
 
 #include <algorithm>
@@ -66,6 +69,19 @@ struct ConvJob {
   const T* y_rectified = nullptr;  // [N, Cout, Ho, Wo]
 };
 
+/// The weight gradient's right-hand side rows(x) of a chunk of samples as an RhsSource: the GEMM
+/// fills each panel straight from the padded samples (im2row_window), so when the forward product
+/// does not need rows(x) too, the im2col matrix is never stored and never packed.
+template <Scalar T>
+struct PatchPanels {
+  const Conv2dGeometry* g;
+  const T* padded;  // the chunk's padded samples, padded_size apart
+  static void fill(const void* self, Index k0, Index kc, Index j0, Index nr, T* out, Index ld) {
+    const auto& p = *static_cast<const PatchPanels*>(self);
+    im2row_window(*p.g, p.padded, padded_size<T>(*p.g), k0, kc, j0, nr, out, ld);
+  }
+};
+
 template <Scalar T>
 void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
   const Index N = g.batch, P = g.out_plane(), Kd = g.patch(), Co = g.out_channels;
@@ -76,6 +92,8 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
     return;
   }
   const bool need_col = job.y || job.dw || job.dbx;
+  // The weight gradient alone reads rows(x): its GEMM can make them from the padded samples.
+  const bool dw_from_patches = kGemmTakesRhsSource<T> && job.dw && !job.y;
   const bool need_g = job.dw || job.dx || job.db;
   int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
   threads = static_cast<int>(std::min<Index>({threads, N, kConvMaxThreads}));
@@ -96,15 +114,17 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
     const Index s0 = std::min(N, t * per_thread), s1 = std::min(N, s0 + per_thread);
     const Index width = nb * P;
     const Index padded_values = padded_size<T>(g);
-    T* rows = need_col ? scratch<T, 0>(width * Kd) : nullptr;
+    T* rows = need_col && !dw_from_patches ? scratch<T, 0>(width * Kd) : nullptr;
     T* ystage = (job.y && nb > 1) ? scratch<T, 1>(Co * width) : nullptr;
     T* gstage = (need_g && (nb > 1 || job.y_rectified)) ? scratch<T, 2>(Co * width) : nullptr;
     T* cgrad = job.dx ? scratch<T, 3>(width * Kd) : nullptr;
     T* dw = job.dw ? (t == 0 ? job.dw : scratch<T, 4>(Co * Kd)) : nullptr;
-    // Zero-padded copies of one sample: the im2row source, whose border is zeroed once here and
-    // never written again, and the row2im target, which the scatter dirties border and all.
-    T* padded = need_col ? scratch<T, 5>(padded_values) : nullptr;
-    if (padded) std::fill_n(padded, padded_values, T(0));
+    // Zero-padded copies of one sample (of every sample of a chunk for dw_from_patches): the im2row
+    // source, whose border is zeroed once here and never written again, and the row2im target,
+    // which the scatter dirties border and all.
+    const Index padded_copies = dw_from_patches ? nb : 1;
+    T* padded = need_col ? scratch<T, 5>(padded_copies * padded_values) : nullptr;
+    if (padded) std::fill_n(padded, padded_copies * padded_values, T(0));
     T* scattered = job.dx ? scratch<T, 10>(padded_values) : nullptr;
     double* db = job.db ? scratch<double, 6>(Co) : nullptr;
     partial[static_cast<std::size_t>(t)] = dw;
@@ -124,8 +144,12 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
       if (need_col) {
         for (Index j = 0; j < m; ++j) {
           const T* xs = job.x + (s + j) * g.in_sample();
-          copy_interior(g, xs, padded);
-          im2row(g, padded, rows + j * P * Kd);
+          if (dw_from_patches) {
+            copy_interior(g, xs, padded + j * padded_values);
+          } else {
+            copy_interior(g, xs, padded);
+            im2row(g, padded, rows + j * P * Kd);
+          }
           if (dbx)  // sums of x's channels (conv_transpose2d's bias gradient), while x is in cache
             for (Index c = 0; c < g.in_channels; ++c)
               dbx[c] += static_cast<double>(ConstArrayMap<T>(xs + c * g.in_plane(), g.in_plane()).sum());
@@ -175,7 +199,15 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
         if (db)  // the bias gradient, while G is in cache
           for (Index c = 0; c < Co; ++c) db[c] += static_cast<double>(ConstArrayMap<T>(G + c * cols, cols).sum());
         if (dw) {  // [Cout, Kd] (+)= G · rows
-          gemm(Trans::No, Trans::No, Co, Kd, cols, T(1), G, rows, dw_started ? T(1) : T(0), dw);
+          const T beta = dw_started ? T(1) : T(0);
+          if (dw_from_patches) {
+            if constexpr (kGemmTakesRhsSource<T>) {
+              const PatchPanels<T> patches{&g, padded};
+              gemm(Trans::No, Co, T(1), G, RhsSource<T>{cols, Kd, &PatchPanels<T>::fill, &patches}, beta, dw);
+            }
+          } else {
+            gemm(Trans::No, Trans::No, Co, Kd, cols, T(1), G, rows, beta, dw);
+          }
           dw_started = true;
         }
         if (job.dx) {  // [m·P, Kd] = Gᵀ · w, then scattered back onto each sample's pixels

@@ -90,6 +90,38 @@ void gemm(Trans ta, Index M, T alpha, const T* A, const PackedRhs<T>& rhs, T bet
   gemm(ta, rhs.tb, M, rhs.N, rhs.K, alpha, A, rhs.b, beta, C);
 }
 
+/// Whether gemm() takes an op(B) made on the fly (RhsSource): only aegan's own AVX-512 float GEMM,
+/// which packs op(B) one L1-sized panel at a time anyway. Elsewhere callers store op(B) whole.
+template <Scalar T>
+#ifdef AEGAN_SGEMM_AVX512
+inline constexpr bool kGemmTakesRhsSource = std::is_same_v<T, float>;
+#else
+inline constexpr bool kGemmTakesRhsSource = false;
+#endif
+
+/// op(B) of K x N as a recipe instead of a buffer: fill(context, k0, kc, j0, nr, out, ld) writes
+/// op(B)[k0 + k][j0 + j] to out[k·ld + j] for k < kc and j < nr (nr <= 48). It may be called from
+/// several threads at once, for different panels.
+template <Scalar T>
+struct RhsSource {
+  Index K = 0, N = 0;
+  void (*fill)(const void* context, Index k0, Index kc, Index j0, Index nr, T* out, Index ld) = nullptr;
+  const void* context = nullptr;
+};
+
+/// C = alpha * op(A) * op(B) + beta * C with op(B) filled panel by panel from `rhs` (see
+/// kGemmTakesRhsSource), op(A) M x rhs.K.
+template <Scalar T>
+void gemm(Trans ta, Index M, T alpha, const T* A, const RhsSource<T>& rhs, T beta, T* C) {
+  static_assert(kGemmTakesRhsSource<T>, "gemm: an RhsSource needs the AVX-512 float GEMM (test kGemmTakesRhsSource<T>)");
+  if (M == 0 || rhs.N == 0) return;
+#ifdef AEGAN_SGEMM_AVX512
+  if (rhs.K == 0) return gemm(ta, Trans::No, M, rhs.N, Index(0), alpha, A, A, beta, C);  // C = beta·C
+  detail::avx512::sgemm(ta == Trans::Yes, M, rhs.N, rhs.K, alpha, A, detail::avx512::PanelSource{rhs.fill, rhs.context},
+                        beta, C);
+#endif
+}
+
 /// C = op(A) op(B) + 1·biasᵀ: `bias` (length N) added to every row, as in x·Wᵀ + b. One pass over
 /// C on the AVX-512 float path (the bias enters in the kernel's store); elsewhere C is filled
 /// with the bias and the GEMM accumulates onto it.

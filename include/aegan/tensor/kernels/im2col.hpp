@@ -10,6 +10,8 @@
 // so several samples share one GEMM. row2im is the adjoint: it adds every entry back onto the
 // pixel it was read from.
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <string>
 #include <type_traits>
 
@@ -149,7 +151,63 @@ void patch_rows(const Conv2dGeometry& g, T* padded, T* rows) {
     default: run.template operator()<0>(); break;
   }
 }
+
+/// im2row_window's loop over rows for a window of whole kernel rows: run r of the window copies
+/// KW values from base + offset[r·KW] (KW fixed at compile time, so each run is one vector move).
+template <Index KW, Scalar T>
+void window_rows(const Conv2dGeometry& g, const T* __restrict padded, Index sample_values, Index k0, Index kc, Index nr,
+                 const Index* __restrict offset, T* __restrict out, Index ld) {
+  const Index P = g.out_plane(), Wo = g.out_w, Wp = g.in_w + 2 * g.pad_w, sh = g.stride_h, sw = g.stride_w;
+  Index s = k0 / P, oh = k0 % P / Wo, ow = k0 % P % Wo;
+  for (Index k = 0; k < kc; ++k) {
+    const T* __restrict base = padded + s * sample_values + oh * sh * Wp + ow * sw;
+    T* __restrict dst = out + k * ld;
+    if constexpr (KW > 0) {
+      // A fixed-size memcpy is one move; a plain loop over r gets vectorized into gathers.
+      for (Index r = 0; r < nr; r += KW) std::memcpy(dst + r, base + offset[r], KW * sizeof(T));
+    } else {
+      for (Index t = 0; t < nr; ++t) dst[t] = base[offset[t]];
+    }
+    if (++ow == Wo) {
+      ow = 0;
+      if (++oh == g.out_h) oh = 0, ++s;
+    }
+  }
+}
 }  // namespace detail
+
+/// Columns [j0, j0 + nr) of the im2row matrix of a batch of padded samples (each laid out as
+/// pad_planes does, sample_values apart, rows of consecutive samples stacked), rows [k0, k0 + kc),
+/// written to out[k·ld + j]: im2row restricted to a window of at most 64 columns. A GEMM that packs
+/// its right-hand side one panel at a time (RhsSource) takes the patches straight from here.
+template <Scalar T>
+void im2row_window(const Conv2dGeometry& g, const T* padded, Index sample_values, Index k0, Index kc, Index j0,
+                   Index nr, T* out, Index ld) {
+  constexpr Index kMaxColumns = 64;
+  if (nr > kMaxColumns) throw ValueError("im2row_window: at most 64 columns at a time, got " + std::to_string(nr));
+  // Where column j0 + t reads, relative to the pixel's receptive field: the same for every row.
+  const Index kh = g.kernel_h, kw = g.kernel_w, plane = padded_plane<T>(g), Wp = g.in_w + 2 * g.pad_w;
+  std::array<Index, kMaxColumns> offset;
+  Index c = j0 / kw / kh, i = j0 / kw % kh, j = j0 % kw;
+  for (Index t = 0; t < nr; ++t) {
+    offset[static_cast<std::size_t>(t)] = c * plane + i * Wp + j;
+    if (++j == kw) {
+      j = 0;
+      if (++i == kh) i = 0, ++c;
+    }
+  }
+  const auto run = [&]<Index KW>() {
+    detail::window_rows<KW>(g, padded, sample_values, k0, kc, nr, offset.data(), out, ld);
+  };
+  const bool whole_runs = j0 % kw == 0 && nr % kw == 0;  // the window cuts no kernel row
+  switch (whole_runs ? kw : 0) {
+    case 2: run.template operator()<2>(); break;
+    case 3: run.template operator()<3>(); break;
+    case 4: run.template operator()<4>(); break;
+    case 5: run.template operator()<5>(); break;
+    default: run.template operator()<0>(); break;
+  }
+}
 
 /// Patch-major im2col of one padded sample (see pad_planes): rows [Ho·Wo, C·kh·kw], row
 /// oh·Wo + ow holding the receptive field of output pixel (oh, ow) in (c, i, j) order, i.e.

@@ -104,6 +104,21 @@ void pack_b(const float* B, Index ldb, Index k0, Index kc, Index j0, Index nr, f
   }
 }
 
+/// op(B) made on the fly, one panel at a time (gemm.hpp's RhsSource, for float): the GEMM calls
+/// fill where it would pack that panel, so op(B) goes straight into the L1-sized panel buffer.
+struct PanelSource {
+  void (*fill)(const void* context, Index k0, Index kc, Index j0, Index nr, float* out, Index ld);
+  const void* context;
+};
+
+/// pack_b's job done by a PanelSource: the panel's rows, zero past nr.
+inline void fill_b(const PanelSource& source, Index k0, Index kc, Index j0, Index nr, float* bp) {
+  const Index stride = (nr + 15) / 16 * 16;
+  source.fill(source.context, k0, kc, j0, nr, bp, stride);
+  if (nr < stride)
+    for (Index k = 0; k < kc; ++k) std::fill(bp + k * stride + nr, bp + (k + 1) * stride, 0.0f);
+}
+
 /// Packs op(A) = Aᵀ, rows [i0, i0+rows) and depth [k0, k0+kc), into ap[k][0 : 8), zero past rows.
 /// (A itself is [K, M]: each k contributes 8 consecutive floats.)
 inline void pack_at(const float* A, Index lda, Index i0, Index rows, Index k0, Index kc, float* ap) {
@@ -213,10 +228,12 @@ void pack_b_panels(const float* B, Index K, Index N, float* panels) {
 }
 
 /// C[i0:i1, j0:j1) for the whole depth K: one thread's share. With `panels` (from pack_b_panels of
-/// op(B), N columns in all) B is not read and j0 must be a multiple of kNR.
+/// op(B), N columns in all) B is not read and j0 must be a multiple of kNR; with `source` B is not
+/// read either and each panel is filled by it.
 template <bool TA, bool TB>
 void block(Index i0, Index i1, Index j0, Index j1, Index K, float alpha, const float* A, Index lda, const float* B,
-           Index ldb, float beta, const float* bias, float* C, Index ldc, const float* panels = nullptr, Index N = 0) {
+           Index ldb, float beta, const float* bias, float* C, Index ldc, const float* panels, Index N,
+           const PanelSource* source) {
   const Index tiles = (i1 - i0 + kMR - 1) / kMR;
   // op(A) = Aᵀ would be read a strided column at a time: copy it into [kc][8] tiles once per k
   // block. A plain A is read in place, a row at a time, which costs nothing to set up.
@@ -234,7 +251,10 @@ void block(Index i0, Index i1, Index j0, Index j1, Index K, float alpha, const f
       const Index cols = std::min(kNR, j1 - j);
       const Epilogue e{alpha, beta, first, bias ? bias + j : nullptr};
       const float* b = panels ? panels + k0 * panel_width + j * kc : bp;
-      if (!panels) pack_b<TB>(B, ldb, k0, kc, j, cols, bp);
+      if (source)
+        fill_b(*source, k0, kc, j, cols, bp);
+      else if (!panels)
+        pack_b<TB>(B, ldb, k0, kc, j, cols, bp);
       for (Index i = i0; i < i1; i += kMR) {
         const Index rows = std::min(kMR, i1 - i);
         float* c = C + i * ldc + j;
@@ -254,7 +274,7 @@ void block(Index i0, Index i1, Index j0, Index j1, Index K, float alpha, const f
 
 template <bool TA, bool TB>
 void sgemm(Index M, Index N, Index K, float alpha, const float* A, const float* B, float beta, const float* bias,
-           float* C, const float* panels) {
+           float* C, const float* panels, const PanelSource* source = nullptr) {
   const Index lda = TA ? M : K, ldb = TB ? K : N, ldc = N;
   const Index flops = 2 * M * N * K;
   // Split columns (in 16-wide units, or whole panels when op(B) is pre-packed) when C is wide
@@ -266,9 +286,9 @@ void sgemm(Index M, Index N, Index K, float alpha, const float* A, const float* 
   const Index min_units = std::max<Index>(1, kMinFlopsPerThread / std::max<Index>(1, flops / units));
   parallel_for(units, min_units, [&](Index b, Index e) {
     if (by_cols)
-      block<TA, TB>(0, M, b * col_unit, std::min(N, e * col_unit), K, alpha, A, lda, B, ldb, beta, bias, C, ldc, panels, N);
+      block<TA, TB>(0, M, b * col_unit, std::min(N, e * col_unit), K, alpha, A, lda, B, ldb, beta, bias, C, ldc, panels, N, source);
     else
-      block<TA, TB>(b * kMR, std::min(M, e * kMR), 0, N, K, alpha, A, lda, B, ldb, beta, bias, C, ldc, panels, N);
+      block<TA, TB>(b * kMR, std::min(M, e * kMR), 0, N, K, alpha, A, lda, B, ldb, beta, bias, C, ldc, panels, N, source);
   });
 }
 
@@ -285,6 +305,15 @@ inline void sgemm(bool ta, bool tb, Index M, Index N, Index K, float alpha, cons
   if (!ta && tb) sgemm<false, true>(M, N, K, alpha, A, B, beta, bias, C, panels);
   if (ta && !tb) sgemm<true, false>(M, N, K, alpha, A, B, beta, bias, C, panels);
   if (ta && tb) sgemm<true, true>(M, N, K, alpha, A, B, beta, bias, C, panels);
+}
+
+/// C = alpha op(A) op(B) + beta C with op(B) (K x N) made panel by panel by `source`. M, N, K >= 1.
+inline void sgemm(bool ta, Index M, Index N, Index K, float alpha, const float* A, const PanelSource& source,
+                  float beta, float* C) {
+  if (ta)
+    sgemm<true, false>(M, N, K, alpha, A, nullptr, beta, nullptr, C, nullptr, &source);
+  else
+    sgemm<false, false>(M, N, K, alpha, A, nullptr, beta, nullptr, C, nullptr, &source);
 }
 
 }  // namespace aegan::kernels::detail::avx512
