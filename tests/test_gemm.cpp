@@ -5,6 +5,7 @@
 #include <aegan/tensor/kernels/gemm.hpp>
 #include <aegan/tensor/rng.hpp>
 
+#include <cstdint>
 #include <vector>
 
 using namespace aegan;
@@ -70,8 +71,8 @@ TEST_CASE("gemm: large shapes of the conv layers, K = 0 and beta with NaN-free C
 }
 
 TEST_CASE("gemm with an RhsSource gives the bits of gemm with op(B) stored", "[gemm]") {
-  if constexpr (!kernels::kGemmTakesRhsSource<float>) {
-    SUCCEED("this build's float GEMM is Eigen's, which takes no RhsSource (kGemmTakesRhsSource<float> is false)");
+  if constexpr (!kernels::kImplicitGemm<float>) {
+    SUCCEED("this build's float GEMM is Eigen's, which takes no RhsSource (kImplicitGemm<float> is false)");
   } else {
     struct Source {  // op(B) = B [K, N], stored here so the two products can be compared
       const std::vector<float>* B;
@@ -104,5 +105,41 @@ TEST_CASE("gemm with an RhsSource gives the bits of gemm with op(B) stored", "[g
           INFO("M " << s.M << " N " << s.N << " K " << s.K << " ta " << (ta == Trans::Yes) << " beta " << beta);
           REQUIRE(made == stored);
         }
+  }
+}
+
+TEST_CASE("gemm with a GatheredLhs gives the bits of gemm with A stored", "[gemm]") {
+  if constexpr (!kernels::kImplicitGemm<float>) {
+    SUCCEED("this build's float GEMM is Eigen's, which takes no GatheredLhs (kImplicitGemm<float> is false)");
+  } else {
+    Rng rng(37);
+    struct Shape3 { Index M, N, K; };
+    // Row and column edges of the 8 x 48 tiles, several k blocks, and the forward of the W=64
+    // models' Conv2d 64 -> 128 (245 pixels of 5 samples x 1024 patch entries x 128 filters).
+    for (const Shape3 s : {Shape3{1, 1, 1}, Shape3{13, 27, 7}, Shape3{37, 100, 300}, Shape3{245, 128, 1024}, Shape3{9, 50, 513}})
+      for (float beta : {0.0f, 1.0f}) {
+        // A's rows live in a larger buffer in a shuffled order, and its columns in a permuted order
+        // inside each row, so a gather that ignored either would read the wrong values.
+        const Index stride = s.K + 5;
+        std::vector<float> pool(static_cast<std::size_t>(s.M * stride)), A(static_cast<std::size_t>(s.M * s.K));
+        std::vector<float> W(static_cast<std::size_t>(s.N * s.K)), C0(static_cast<std::size_t>(s.M * s.N));
+        for (auto* v : {&pool, &W, &C0})
+          for (float& x : *v) x = static_cast<float>(rng.uniform(-1, 1));
+        std::vector<const float*> rows(static_cast<std::size_t>(s.M));
+        std::vector<Index> cols(static_cast<std::size_t>(s.K));
+        for (Index i = 0; i < s.M; ++i) rows[static_cast<std::size_t>(i)] = pool.data() + ((i * 7) % s.M) * stride;
+        for (Index k = 0; k < s.K; ++k) cols[static_cast<std::size_t>(k)] = (k * 3 + 2) % stride;
+        for (Index i = 0; i < s.M; ++i)
+          for (Index k = 0; k < s.K; ++k)
+            A[static_cast<std::size_t>(i * s.K + k)] = rows[static_cast<std::size_t>(i)][cols[static_cast<std::size_t>(k)]];
+        std::vector<float> storage(static_cast<std::size_t>(kernels::PackedRhs<float>::storage_size(s.K, s.N)) + 16);
+        float* aligned = storage.data() + (16 - reinterpret_cast<std::uintptr_t>(storage.data()) / 4 % 16) % 16;
+        const auto rhs = kernels::PackedRhs<float>::pack(Trans::Yes, s.K, s.N, W.data(), aligned);
+        std::vector<float> stored = C0, gathered = C0;
+        kernels::gemm(Trans::No, s.M, 0.5f, A.data(), rhs, beta, stored.data());
+        kernels::gemm(kernels::GatheredLhs<float>{rows.data(), cols.data()}, s.M, 0.5f, rhs, beta, gathered.data());
+        INFO("M " << s.M << " N " << s.N << " K " << s.K << " beta " << beta);
+        REQUIRE(gathered == stored);
+      }
   }
 }

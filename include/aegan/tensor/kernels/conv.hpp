@@ -15,16 +15,18 @@
 // the chunks run on the calling thread and Eigen threads each GEMM instead — never both. Each
 // thread packs the weight once per call for the GEMMs that take it as right-hand side
 // (PackedRhs), and a ReLU/LeakyReLU after a conv2d can ride along in the output transpose and
-// the gradient gather (ConvJob::rectify), saving two passes over the activations. When the
-// weight gradient is the only product that reads rows(x) (conv2d's backward), the AVX-512 float
-// GEMM fills its panels straight from the padded samples (PatchPanels), so the im2col matrix is
-// neither stored nor packed: that makes the weight gradient about 10 % faster.
+// the gradient gather (ConvJob::rectify), saving two passes over the activations. On the AVX-512
+// float GEMM the im2col matrix is not stored at all (kImplicitGemm): the weight gradient's GEMM
+// fills its panels straight from the chunk's padded samples (PatchPanels), and the forward's
+// gathers its left-hand side from them through one pointer per pixel and one offset per patch
+// entry (GatheredLhs).
 #include <omp.h>
 
 #include <algorithm>
 #include <array>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "aegan/tensor/kernels/gemm.hpp"
 #include "aegan/tensor/kernels/im2col.hpp"
@@ -92,8 +94,6 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
     return;
   }
   const bool need_col = job.y || job.dw || job.dbx;
-  // The weight gradient alone reads rows(x): its GEMM can make them from the padded samples.
-  const bool dw_from_patches = kGemmTakesRhsSource<T> && job.dw && !job.y;
   const bool need_g = job.dw || job.dx || job.db;
   int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
   threads = static_cast<int>(std::min<Index>({threads, N, kConvMaxThreads}));
@@ -107,6 +107,11 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
   }
   const Index per_thread = (N + threads - 1) / threads;
   const Index nb = std::clamp<Index>((kConvChunkColumns + P / 2) / std::max<Index>(P, 1), 1, per_thread);
+  // Whether every product that reads rows(x) takes them straight from the padded samples, so the
+  // im2col matrix is never stored: the weight gradient's GEMM fills its panels from them, and the
+  // forward's gathers its left-hand side from them (in the chunked [m·P, Cout] orientation; a
+  // one-sample chunk reads rows(x) as a transposed right-hand side, which stays stored).
+  const bool implicit = kImplicitGemm<T> && need_col && (!job.y || nb > 1);
   std::array<T*, kConvMaxThreads> partial{};
   std::array<double*, kConvMaxThreads> partial_db{}, partial_dbx{};
 
@@ -114,17 +119,26 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
     const Index s0 = std::min(N, t * per_thread), s1 = std::min(N, s0 + per_thread);
     const Index width = nb * P;
     const Index padded_values = padded_size<T>(g);
-    T* rows = need_col && !dw_from_patches ? scratch<T, 0>(width * Kd) : nullptr;
+    T* rows = need_col && !implicit ? scratch<T, 0>(width * Kd) : nullptr;
     T* ystage = (job.y && nb > 1) ? scratch<T, 1>(Co * width) : nullptr;
     T* gstage = (need_g && (nb > 1 || job.y_rectified)) ? scratch<T, 2>(Co * width) : nullptr;
     T* cgrad = job.dx ? scratch<T, 3>(width * Kd) : nullptr;
     T* dw = job.dw ? (t == 0 ? job.dw : scratch<T, 4>(Co * Kd)) : nullptr;
-    // Zero-padded copies of one sample (of every sample of a chunk for dw_from_patches): the im2row
+    // Zero-padded copies of one sample (of every sample of a chunk when implicit): the im2row
     // source, whose border is zeroed once here and never written again, and the row2im target,
     // which the scatter dirties border and all.
-    const Index padded_copies = dw_from_patches ? nb : 1;
+    const Index padded_copies = implicit ? nb : 1;
     T* padded = need_col ? scratch<T, 5>(padded_copies * padded_values) : nullptr;
     if (padded) std::fill_n(padded, padded_copies * padded_values, T(0));
+    // The implicit forward's left-hand side: each row's receptive field, and each column's offset in it.
+    thread_local std::vector<const T*> origins;
+    thread_local std::vector<Index> offsets;
+    if (implicit && job.y) {
+      origins.resize(static_cast<std::size_t>(width));
+      offsets.resize(static_cast<std::size_t>(Kd));
+      patch_offsets<T>(g, 0, Kd, offsets.data());
+      patch_origins<T>(g, padded, padded_values, nb, origins.data());
+    }
     T* scattered = job.dx ? scratch<T, 10>(padded_values) : nullptr;
     double* db = job.db ? scratch<double, 6>(Co) : nullptr;
     partial[static_cast<std::size_t>(t)] = dw;
@@ -144,7 +158,7 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
       if (need_col) {
         for (Index j = 0; j < m; ++j) {
           const T* xs = job.x + (s + j) * g.in_sample();
-          if (dw_from_patches) {
+          if (implicit) {
             copy_interior(g, xs, padded + j * padded_values);
           } else {
             copy_interior(g, xs, padded);
@@ -156,7 +170,7 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
         }
       }
       if (job.y) {
-        if (m == 1) {  // [Cout, P] = w · rowsᵀ, straight into the output, then bias and rectifier while it is in cache
+        if (m == 1 && !implicit) {  // [Cout, P] = w · rowsᵀ, straight into the output, then bias and rectifier while it is in cache
           T* out = job.y + s * Co * P;
           gemm(Trans::No, Trans::Yes, Co, P, Kd, T(1), job.w, rows, T(0), out);
           if (job.bias || job.rectify)
@@ -166,7 +180,11 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
               if (job.rectify) rectify_run(row, P, job.slope);
             }
         } else {  // [m·P, Cout] = rows · wᵀ (the faster orientation), transposed into m samples of [Cout, P]
-          gemm(Trans::No, cols, T(1), rows, w_rows, T(0), ystage);
+          if (implicit) {
+            if constexpr (kImplicitGemm<T>) gemm(GatheredLhs<T>{origins.data(), offsets.data()}, cols, T(1), w_rows, T(0), ystage);
+          } else {
+            gemm(Trans::No, cols, T(1), rows, w_rows, T(0), ystage);
+          }
           for (Index j = 0; j < m; ++j)
             for (Index c = 0; c < Co; ++c) {
               const T* src = ystage + j * P * Co + c;
@@ -200,8 +218,8 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
           for (Index c = 0; c < Co; ++c) db[c] += static_cast<double>(ConstArrayMap<T>(G + c * cols, cols).sum());
         if (dw) {  // [Cout, Kd] (+)= G · rows
           const T beta = dw_started ? T(1) : T(0);
-          if (dw_from_patches) {
-            if constexpr (kGemmTakesRhsSource<T>) {
+          if (implicit) {
+            if constexpr (kImplicitGemm<T>) {
               const PatchPanels<T> patches{&g, padded};
               gemm(Trans::No, Co, T(1), G, RhsSource<T>{cols, Kd, &PatchPanels<T>::fill, &patches}, beta, dw);
             }

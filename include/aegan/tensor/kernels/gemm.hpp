@@ -90,13 +90,14 @@ void gemm(Trans ta, Index M, T alpha, const T* A, const PackedRhs<T>& rhs, T bet
   gemm(ta, rhs.tb, M, rhs.N, rhs.K, alpha, A, rhs.b, beta, C);
 }
 
-/// Whether gemm() takes an op(B) made on the fly (RhsSource): only aegan's own AVX-512 float GEMM,
-/// which packs op(B) one L1-sized panel at a time anyway. Elsewhere callers store op(B) whole.
+/// Whether gemm() takes operands that are never stored whole (RhsSource, GatheredLhs): only aegan's
+/// own AVX-512 float GEMM, which packs op(B) one L1-sized panel at a time anyway and reads A one
+/// element at a time. Elsewhere callers store the operands.
 template <Scalar T>
 #ifdef AEGAN_SGEMM_AVX512
-inline constexpr bool kGemmTakesRhsSource = std::is_same_v<T, float>;
+inline constexpr bool kImplicitGemm = std::is_same_v<T, float>;
 #else
-inline constexpr bool kGemmTakesRhsSource = false;
+inline constexpr bool kImplicitGemm = false;
 #endif
 
 /// op(B) of K x N as a recipe instead of a buffer: fill(context, k0, kc, j0, nr, out, ld) writes
@@ -109,11 +110,31 @@ struct RhsSource {
   const void* context = nullptr;
 };
 
+/// A (M x K) read through row pointers and column offsets: A[i][k] = rows[i][cols[k]], e.g. a
+/// convolution's patches read straight from the padded image (rows[i]: pixel i's receptive field,
+/// cols[k]: where patch entry k sits in it).
+template <Scalar T>
+struct GatheredLhs {
+  const T* const* rows = nullptr;
+  const Index* cols = nullptr;
+};
+
+/// C = alpha * A * rhs + beta * C with A gathered (see kImplicitGemm), M x rhs.K.
+template <Scalar T>
+void gemm(const GatheredLhs<T>& A, Index M, T alpha, const PackedRhs<T>& rhs, T beta, T* C) {
+  static_assert(kImplicitGemm<T>, "gemm: a GatheredLhs needs the AVX-512 float GEMM (test kImplicitGemm<T>)");
+  if (M == 0 || rhs.N == 0) return;
+#ifdef AEGAN_SGEMM_AVX512
+  if (rhs.K == 0 || !rhs.panels) throw ValueError("gemm: a GatheredLhs needs a packed right-hand side with K > 0");
+  detail::avx512::sgemm(M, rhs.N, rhs.K, alpha, detail::avx512::Gathered{A.rows, A.cols}, rhs.panels, beta, C);
+#endif
+}
+
 /// C = alpha * op(A) * op(B) + beta * C with op(B) filled panel by panel from `rhs` (see
-/// kGemmTakesRhsSource), op(A) M x rhs.K.
+/// kImplicitGemm), op(A) M x rhs.K.
 template <Scalar T>
 void gemm(Trans ta, Index M, T alpha, const T* A, const RhsSource<T>& rhs, T beta, T* C) {
-  static_assert(kGemmTakesRhsSource<T>, "gemm: an RhsSource needs the AVX-512 float GEMM (test kGemmTakesRhsSource<T>)");
+  static_assert(kImplicitGemm<T>, "gemm: an RhsSource needs the AVX-512 float GEMM (test kImplicitGemm<T>)");
   if (M == 0 || rhs.N == 0) return;
 #ifdef AEGAN_SGEMM_AVX512
   if (rhs.K == 0) return gemm(ta, Trans::No, M, rhs.N, Index(0), alpha, A, A, beta, C);  // C = beta·C

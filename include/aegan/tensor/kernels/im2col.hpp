@@ -176,6 +176,33 @@ void window_rows(const Conv2dGeometry& g, const T* __restrict padded, Index samp
 }
 }  // namespace detail
 
+/// Where patch entries [j0, j0 + n) sit relative to a pixel's receptive field in a padded sample:
+/// entry (c·kh + i)·kw + j at c·padded_plane + i·(W + 2·pw) + j. The same for every pixel.
+template <Scalar T>
+void patch_offsets(const Conv2dGeometry& g, Index j0, Index n, Index* offset) {
+  const Index kh = g.kernel_h, kw = g.kernel_w, plane = padded_plane<T>(g), Wp = g.in_w + 2 * g.pad_w;
+  Index c = j0 / kw / kh, i = j0 / kw % kh, j = j0 % kw;
+  for (Index t = 0; t < n; ++t) {
+    offset[t] = c * plane + i * Wp + j;
+    if (++j == kw) {
+      j = 0;
+      if (++i == kh) i = 0, ++c;
+    }
+  }
+}
+
+/// The receptive field's origin of every output pixel of `samples` padded samples (sample_values
+/// apart), in im2row's row order: with patch_offsets, row q of the stacked im2row matrix is
+/// origin[q][offset[k]].
+template <Scalar T>
+void patch_origins(const Conv2dGeometry& g, const T* padded, Index sample_values, Index samples, const T** origin) {
+  const Index Wp = g.in_w + 2 * g.pad_w;
+  for (Index s = 0; s < samples; ++s)
+    for (Index oh = 0; oh < g.out_h; ++oh)
+      for (Index ow = 0; ow < g.out_w; ++ow)
+        *origin++ = padded + s * sample_values + oh * g.stride_h * Wp + ow * g.stride_w;
+}
+
 /// Columns [j0, j0 + nr) of the im2row matrix of a batch of padded samples (each laid out as
 /// pad_planes does, sample_values apart, rows of consecutive samples stacked), rows [k0, k0 + kc),
 /// written to out[k·ld + j]: im2row restricted to a window of at most 64 columns. A GEMM that packs
@@ -185,17 +212,9 @@ void im2row_window(const Conv2dGeometry& g, const T* padded, Index sample_values
                    Index nr, T* out, Index ld) {
   constexpr Index kMaxColumns = 64;
   if (nr > kMaxColumns) throw ValueError("im2row_window: at most 64 columns at a time, got " + std::to_string(nr));
-  // Where column j0 + t reads, relative to the pixel's receptive field: the same for every row.
-  const Index kh = g.kernel_h, kw = g.kernel_w, plane = padded_plane<T>(g), Wp = g.in_w + 2 * g.pad_w;
   std::array<Index, kMaxColumns> offset;
-  Index c = j0 / kw / kh, i = j0 / kw % kh, j = j0 % kw;
-  for (Index t = 0; t < nr; ++t) {
-    offset[static_cast<std::size_t>(t)] = c * plane + i * Wp + j;
-    if (++j == kw) {
-      j = 0;
-      if (++i == kh) i = 0, ++c;
-    }
-  }
+  patch_offsets<T>(g, j0, nr, offset.data());
+  const Index kw = g.kernel_w;
   const auto run = [&]<Index KW>() {
     detail::window_rows<KW>(g, padded, sample_values, k0, kc, nr, offset.data(), out, ld);
   };

@@ -126,8 +126,15 @@ inline void pack_at(const float* A, Index lda, Index i0, Index rows, Index k0, I
   for (Index k = 0; k < kc; ++k) _mm256_store_ps(ap + k * 8, _mm256_maskz_loadu_ps(rm, A + (k0 + k) * lda + i0));
 }
 
-/// Where the micro-kernel reads op(A)[r][k]: a packed [kc][8] tile, or the rows of A in place.
-enum class AMode { Packed, Rows };
+/// op(A) gathered instead of stored (gemm.hpp's GatheredLhs, for float): op(A)[i][k] = rows[i][cols[k]].
+struct Gathered {
+  const float* const* rows;
+  const Index* cols;
+};
+
+/// Where the micro-kernel reads op(A)[r][k]: a packed [kc][8] tile, the rows of A in place, or
+/// gathered through a row pointer and a column offset (g.rows, g.cols already at the tile).
+enum class AMode { Packed, Rows, Gathered };
 
 struct Epilogue {
   float alpha, beta;
@@ -137,8 +144,12 @@ struct Epilogue {
 
 /// C[0:R, 0:16V) (columns masked by `last` in the final vector) from kc steps of op(A) x packed op(B).
 template <AMode AM, int R, int V>
-void micro(Index kc, const float* a, Index lda, const float* bp, float* c, Index ldc, Epilogue e, __mmask16 last) {
+void micro(Index kc, const float* a, Index lda, Gathered g, const float* bp, float* c, Index ldc, Epilogue e,
+           __mmask16 last) {
   __m512 acc[R * V];
+  const float* row[R];  // AMode::Gathered: the tile's row pointers, held in registers
+  if constexpr (AM == AMode::Gathered)
+    for (int r = 0; r < R; ++r) row[r] = g.rows[r];
   [&]<std::size_t... I>(std::index_sequence<I...>) { ((acc[I] = _mm512_setzero_ps()), ...); }(
       std::make_index_sequence<R * V>{});
   for (Index k = 0; k < kc; ++k) {
@@ -148,7 +159,13 @@ void micro(Index kc, const float* a, Index lda, const float* bp, float* c, Index
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (([&] {
          constexpr Index r = I;
-         const float av = AM == AMode::Packed ? a[k * kMR + r] : a[r * lda + k];
+         float av;
+         if constexpr (AM == AMode::Packed)
+           av = a[k * kMR + r];
+         else if constexpr (AM == AMode::Rows)
+           av = a[r * lda + k];
+         else
+           av = row[r][g.cols[k]];
          const __m512 va = _mm512_set1_ps(av);
          [&]<std::size_t... J>(std::index_sequence<J...>) {
            ((acc[r * V + J] = _mm512_fmadd_ps(va, b[J], acc[r * V + J])), ...);
@@ -180,28 +197,28 @@ void micro(Index kc, const float* a, Index lda, const float* bp, float* c, Index
 }
 
 template <AMode AM, int V>
-void micro_rows(Index rows, Index kc, const float* a, Index lda, const float* bp, float* c, Index ldc, Epilogue e,
-                __mmask16 last) {
+void micro_rows(Index rows, Index kc, const float* a, Index lda, Gathered g, const float* bp, float* c, Index ldc,
+                Epilogue e, __mmask16 last) {
   switch (rows) {
-    case 8: micro<AM, 8, V>(kc, a, lda, bp, c, ldc, e, last); break;
-    case 7: micro<AM, 7, V>(kc, a, lda, bp, c, ldc, e, last); break;
-    case 6: micro<AM, 6, V>(kc, a, lda, bp, c, ldc, e, last); break;
-    case 5: micro<AM, 5, V>(kc, a, lda, bp, c, ldc, e, last); break;
-    case 4: micro<AM, 4, V>(kc, a, lda, bp, c, ldc, e, last); break;
-    case 3: micro<AM, 3, V>(kc, a, lda, bp, c, ldc, e, last); break;
-    case 2: micro<AM, 2, V>(kc, a, lda, bp, c, ldc, e, last); break;
-    default: micro<AM, 1, V>(kc, a, lda, bp, c, ldc, e, last); break;
+    case 8: micro<AM, 8, V>(kc, a, lda, g, bp, c, ldc, e, last); break;
+    case 7: micro<AM, 7, V>(kc, a, lda, g, bp, c, ldc, e, last); break;
+    case 6: micro<AM, 6, V>(kc, a, lda, g, bp, c, ldc, e, last); break;
+    case 5: micro<AM, 5, V>(kc, a, lda, g, bp, c, ldc, e, last); break;
+    case 4: micro<AM, 4, V>(kc, a, lda, g, bp, c, ldc, e, last); break;
+    case 3: micro<AM, 3, V>(kc, a, lda, g, bp, c, ldc, e, last); break;
+    case 2: micro<AM, 2, V>(kc, a, lda, g, bp, c, ldc, e, last); break;
+    default: micro<AM, 1, V>(kc, a, lda, g, bp, c, ldc, e, last); break;
   }
 }
 
 template <AMode AM>
-void micro_tile(Index rows, Index cols, Index kc, const float* a, Index lda, const float* bp, float* c, Index ldc,
-                Epilogue e) {
+void micro_tile(Index rows, Index cols, Index kc, const float* a, Index lda, Gathered g, const float* bp, float* c,
+                Index ldc, Epilogue e) {
   const __mmask16 last = tail_mask(cols - (cols - 1) / 16 * 16);
   switch ((cols + 15) / 16) {
-    case 3: micro_rows<AM, 3>(rows, kc, a, lda, bp, c, ldc, e, last); break;
-    case 2: micro_rows<AM, 2>(rows, kc, a, lda, bp, c, ldc, e, last); break;
-    default: micro_rows<AM, 1>(rows, kc, a, lda, bp, c, ldc, e, last); break;
+    case 3: micro_rows<AM, 3>(rows, kc, a, lda, g, bp, c, ldc, e, last); break;
+    case 2: micro_rows<AM, 2>(rows, kc, a, lda, g, bp, c, ldc, e, last); break;
+    default: micro_rows<AM, 1>(rows, kc, a, lda, g, bp, c, ldc, e, last); break;
   }
 }
 
@@ -233,7 +250,7 @@ void pack_b_panels(const float* B, Index K, Index N, float* panels) {
 template <bool TA, bool TB>
 void block(Index i0, Index i1, Index j0, Index j1, Index K, float alpha, const float* A, Index lda, const float* B,
            Index ldb, float beta, const float* bias, float* C, Index ldc, const float* panels, Index N,
-           const PanelSource* source) {
+           const PanelSource* source, const Gathered* gathered) {
   const Index tiles = (i1 - i0 + kMR - 1) / kMR;
   // op(A) = Aᵀ would be read a strided column at a time: copy it into [kc][8] tiles once per k
   // block. A plain A is read in place, a row at a time, which costs nothing to set up.
@@ -264,9 +281,11 @@ void block(Index i0, Index i1, Index j0, Index j1, Index K, float alpha, const f
           for (Index q = 0; q < cols; q += 16)
             _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + q), _MM_HINT_T0);
         if constexpr (pack_lhs)
-          micro_tile<AMode::Packed>(rows, cols, kc, ap + (i - i0) * kc, lda, b, c, ldc, e);
+          micro_tile<AMode::Packed>(rows, cols, kc, ap + (i - i0) * kc, lda, {}, b, c, ldc, e);
+        else if (gathered)
+          micro_tile<AMode::Gathered>(rows, cols, kc, nullptr, 0, {gathered->rows + i, gathered->cols + k0}, b, c, ldc, e);
         else
-          micro_tile<AMode::Rows>(rows, cols, kc, A + i * lda + k0, lda, b, c, ldc, e);
+          micro_tile<AMode::Rows>(rows, cols, kc, A + i * lda + k0, lda, {}, b, c, ldc, e);
       }
     }
   }
@@ -274,7 +293,7 @@ void block(Index i0, Index i1, Index j0, Index j1, Index K, float alpha, const f
 
 template <bool TA, bool TB>
 void sgemm(Index M, Index N, Index K, float alpha, const float* A, const float* B, float beta, const float* bias,
-           float* C, const float* panels, const PanelSource* source = nullptr) {
+           float* C, const float* panels, const PanelSource* source = nullptr, const Gathered* gathered = nullptr) {
   const Index lda = TA ? M : K, ldb = TB ? K : N, ldc = N;
   const Index flops = 2 * M * N * K;
   // Split columns (in 16-wide units, or whole panels when op(B) is pre-packed) when C is wide
@@ -286,9 +305,9 @@ void sgemm(Index M, Index N, Index K, float alpha, const float* A, const float* 
   const Index min_units = std::max<Index>(1, kMinFlopsPerThread / std::max<Index>(1, flops / units));
   parallel_for(units, min_units, [&](Index b, Index e) {
     if (by_cols)
-      block<TA, TB>(0, M, b * col_unit, std::min(N, e * col_unit), K, alpha, A, lda, B, ldb, beta, bias, C, ldc, panels, N, source);
+      block<TA, TB>(0, M, b * col_unit, std::min(N, e * col_unit), K, alpha, A, lda, B, ldb, beta, bias, C, ldc, panels, N, source, gathered);
     else
-      block<TA, TB>(b * kMR, std::min(M, e * kMR), 0, N, K, alpha, A, lda, B, ldb, beta, bias, C, ldc, panels, N, source);
+      block<TA, TB>(b * kMR, std::min(M, e * kMR), 0, N, K, alpha, A, lda, B, ldb, beta, bias, C, ldc, panels, N, source, gathered);
   });
 }
 
@@ -305,6 +324,11 @@ inline void sgemm(bool ta, bool tb, Index M, Index N, Index K, float alpha, cons
   if (!ta && tb) sgemm<false, true>(M, N, K, alpha, A, B, beta, bias, C, panels);
   if (ta && !tb) sgemm<true, false>(M, N, K, alpha, A, B, beta, bias, C, panels);
   if (ta && tb) sgemm<true, true>(M, N, K, alpha, A, B, beta, bias, C, panels);
+}
+
+/// C = alpha A op(B) + beta C with A (M x K) gathered and op(B) packed by pack_b_panels. M, N, K >= 1.
+inline void sgemm(Index M, Index N, Index K, float alpha, const Gathered& A, const float* panels, float beta, float* C) {
+  sgemm<false, false>(M, N, K, alpha, nullptr, nullptr, beta, nullptr, C, panels, nullptr, &A);
 }
 
 /// C = alpha op(A) op(B) + beta C with op(B) (K x N) made panel by panel by `source`. M, N, K >= 1.
