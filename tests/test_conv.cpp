@@ -422,6 +422,8 @@ TEMPLATE_TEST_CASE("conv kernels: im2row_window is a window of the stacked im2ro
       aegan::kernels::pad_planes(g, x.data(), padded.data() + n * sample_values);
       aegan::kernels::im2row(g, padded.data() + n * sample_values, rows.data() + n * P * Kd);
     }
+    std::vector<const T*> origins(static_cast<std::size_t>(c.n * P));
+    aegan::kernels::patch_origins<T>(g, padded.data(), sample_values, c.n, origins.data());
     for (int window = 0; window < 8; ++window) {
       // Windows of any origin and width, whole kernel rows or cut through them, across samples.
       const Index k0 = static_cast<Index>(rng.below(static_cast<std::uint64_t>(c.n * P)));
@@ -431,7 +433,7 @@ TEMPLATE_TEST_CASE("conv kernels: im2row_window is a window of the stacked im2ro
       const Index nr = 1 + static_cast<Index>(rng.below(static_cast<std::uint64_t>(std::min<Index>(64, Kd - j0))));
       const Index ld = nr + static_cast<Index>(rng.below(4));
       std::vector<T> out(static_cast<std::size_t>(kc * ld), std::numeric_limits<T>::quiet_NaN());
-      aegan::kernels::im2row_window(g, padded.data(), sample_values, k0, kc, j0, nr, out.data(), ld);
+      aegan::kernels::im2row_window(g, origins.data() + k0, kc, j0, nr, out.data(), ld);
       INFO(c.str() << " rows " << k0 << "+" << kc << " columns " << j0 << "+" << nr << " ld " << ld);
       Index wrong = 0, touched_gap = 0;
       for (Index k = 0; k < kc; ++k)
@@ -449,7 +451,8 @@ TEMPLATE_TEST_CASE("conv kernels: im2row_window is a window of the stacked im2ro
   aegan::kernels::Conv2dGeometry g;
   g.batch = 1, g.in_channels = 8, g.in_h = g.in_w = 6, g.out_channels = 1, g.kernel_h = g.kernel_w = 3, g.out_h = g.out_w = 4;
   std::vector<T> padded(static_cast<std::size_t>(aegan::kernels::padded_size<T>(g))), out(65);
-  CHECK_THROWS_WITH(aegan::kernels::im2row_window(g, padded.data(), Index(0), 0, 1, 0, 65, out.data(), 65),
+  const T* origin = padded.data();
+  CHECK_THROWS_WITH(aegan::kernels::im2row_window(g, &origin, 1, 0, 65, out.data(), 65),
                     Catch::Contains("at most 64 columns") && Catch::Contains("65"));
 }
 

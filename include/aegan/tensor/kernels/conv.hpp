@@ -72,15 +72,14 @@ struct ConvJob {
 };
 
 /// The weight gradient's right-hand side rows(x) of a chunk of samples as an RhsSource: the GEMM
-/// fills each panel straight from the padded samples (im2row_window), so when the forward product
-/// does not need rows(x) too, the im2col matrix is never stored and never packed.
+/// fills each panel straight from the padded samples (im2row_window), never from a stored matrix.
 template <Scalar T>
 struct PatchPanels {
   const Conv2dGeometry* g;
-  const T* padded;  // the chunk's padded samples, padded_size apart
+  const T* const* origins;  // of the chunk's rows (patch_origins)
   static void fill(const void* self, Index k0, Index kc, Index j0, Index nr, T* out, Index ld) {
     const auto& p = *static_cast<const PatchPanels*>(self);
-    im2row_window(*p.g, p.padded, padded_size<T>(*p.g), k0, kc, j0, nr, out, ld);
+    im2row_window(*p.g, p.origins + k0, kc, j0, nr, out, ld);
   }
 };
 
@@ -130,14 +129,17 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
     const Index padded_copies = implicit ? nb : 1;
     T* padded = need_col ? scratch<T, 5>(padded_copies * padded_values) : nullptr;
     if (padded) std::fill_n(padded, padded_copies * padded_values, T(0));
-    // The implicit forward's left-hand side: each row's receptive field, and each column's offset in it.
+    // Where each row's receptive field starts in the padded copies and, for the forward's gather,
+    // where each column sits in it: all an implicit product needs to read rows(x).
     thread_local std::vector<const T*> origins;
     thread_local std::vector<Index> offsets;
-    if (implicit && job.y) {
+    if (implicit) {
       origins.resize(static_cast<std::size_t>(width));
+      patch_origins<T>(g, padded, padded_values, nb, origins.data());
+    }
+    if (implicit && job.y) {
       offsets.resize(static_cast<std::size_t>(Kd));
       patch_offsets<T>(g, 0, Kd, offsets.data());
-      patch_origins<T>(g, padded, padded_values, nb, origins.data());
     }
     T* scattered = job.dx ? scratch<T, 10>(padded_values) : nullptr;
     double* db = job.db ? scratch<double, 6>(Co) : nullptr;
@@ -220,7 +222,7 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
           const T beta = dw_started ? T(1) : T(0);
           if (implicit) {
             if constexpr (kImplicitGemm<T>) {
-              const PatchPanels<T> patches{&g, padded};
+              const PatchPanels<T> patches{&g, origins.data()};
               gemm(Trans::No, Co, T(1), G, RhsSource<T>{cols, Kd, &PatchPanels<T>::fill, &patches}, beta, dw);
             }
           } else {

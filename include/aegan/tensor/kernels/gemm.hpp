@@ -2,6 +2,8 @@
 // C = alpha * op(A) * op(B) + beta * C on contiguous row-major buffers. float on an AVX-512 target
 // runs aegan's own packed kernel (sgemm_avx512.hpp); everything else goes through Eigen's GEMM
 // (which blocks for the cache, vectorizes for the host, and threads with OpenMP on its own).
+// The AVX-512 kernel also takes operands that are never stored whole (kImplicitGemm): op(B)
+// filled panel by panel (RhsSource) and A gathered through row pointers (GatheredLhs).
 #include <type_traits>
 
 #include "aegan/tensor/tensor.hpp"

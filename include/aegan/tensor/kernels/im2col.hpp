@@ -8,7 +8,9 @@
 // of the sample makes every (c, i) a contiguous run of kw values with no bounds checks, which is
 // what keeps im2col cheap next to the GEMM even for 7x7 maps. Rows of consecutive samples stack,
 // so several samples share one GEMM. row2im is the adjoint: it adds every entry back onto the
-// pixel it was read from.
+// pixel it was read from. Where the GEMM takes operands made on the fly, the matrix is not stored
+// at all: patch_offsets and patch_origins address its entries in the padded copies, and
+// im2row_window writes one panel of it.
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -152,25 +154,18 @@ void patch_rows(const Conv2dGeometry& g, T* padded, T* rows) {
   }
 }
 
-/// im2row_window's loop over rows for a window of whole kernel rows: run r of the window copies
-/// KW values from base + offset[r·KW] (KW fixed at compile time, so each run is one vector move).
+/// im2row_window's loop over rows: with KW > 0 the window holds whole kernel rows and run r copies
+/// KW values from origin + offset[r] (KW fixed at compile time, so each run is one vector move).
 template <Index KW, Scalar T>
-void window_rows(const Conv2dGeometry& g, const T* __restrict padded, Index sample_values, Index k0, Index kc, Index nr,
-                 const Index* __restrict offset, T* __restrict out, Index ld) {
-  const Index P = g.out_plane(), Wo = g.out_w, Wp = g.in_w + 2 * g.pad_w, sh = g.stride_h, sw = g.stride_w;
-  Index s = k0 / P, oh = k0 % P / Wo, ow = k0 % P % Wo;
+void window_rows(const T* const* origin, Index kc, Index nr, const Index* __restrict offset, T* __restrict out, Index ld) {
   for (Index k = 0; k < kc; ++k) {
-    const T* __restrict base = padded + s * sample_values + oh * sh * Wp + ow * sw;
+    const T* __restrict base = origin[k];
     T* __restrict dst = out + k * ld;
     if constexpr (KW > 0) {
       // A fixed-size memcpy is one move; a plain loop over r gets vectorized into gathers.
       for (Index r = 0; r < nr; r += KW) std::memcpy(dst + r, base + offset[r], KW * sizeof(T));
     } else {
       for (Index t = 0; t < nr; ++t) dst[t] = base[offset[t]];
-    }
-    if (++ow == Wo) {
-      ow = 0;
-      if (++oh == g.out_h) oh = 0, ++s;
     }
   }
 }
@@ -203,20 +198,19 @@ void patch_origins(const Conv2dGeometry& g, const T* padded, Index sample_values
         *origin++ = padded + s * sample_values + oh * g.stride_h * Wp + ow * g.stride_w;
 }
 
-/// Columns [j0, j0 + nr) of the im2row matrix of a batch of padded samples (each laid out as
-/// pad_planes does, sample_values apart, rows of consecutive samples stacked), rows [k0, k0 + kc),
-/// written to out[k·ld + j]: im2row restricted to a window of at most 64 columns. A GEMM that packs
-/// its right-hand side one panel at a time (RhsSource) takes the patches straight from here.
+/// Columns [j0, j0 + nr) of kc rows of the im2row matrix, written to out[k·ld + j]: im2row restricted
+/// to a window of at most 64 columns, for the rows whose receptive fields start at origin[0, kc)
+/// (patch_origins). A GEMM that packs its right-hand side one panel at a time (RhsSource) takes the
+/// patches straight from here.
 template <Scalar T>
-void im2row_window(const Conv2dGeometry& g, const T* padded, Index sample_values, Index k0, Index kc, Index j0,
-                   Index nr, T* out, Index ld) {
+void im2row_window(const Conv2dGeometry& g, const T* const* origin, Index kc, Index j0, Index nr, T* out, Index ld) {
   constexpr Index kMaxColumns = 64;
   if (nr > kMaxColumns) throw ValueError("im2row_window: at most 64 columns at a time, got " + std::to_string(nr));
   std::array<Index, kMaxColumns> offset;
   patch_offsets<T>(g, j0, nr, offset.data());
   const Index kw = g.kernel_w;
   const auto run = [&]<Index KW>() {
-    detail::window_rows<KW>(g, padded, sample_values, k0, kc, nr, offset.data(), out, ld);
+    detail::window_rows<KW>(origin, kc, nr, offset.data(), out, ld);
   };
   const bool whole_runs = j0 % kw == 0 && nr % kw == 0;  // the window cuts no kernel row
   switch (whole_runs ? kw : 0) {

@@ -8,9 +8,11 @@
 //    op(B) row and one broadcast op(A) element per k, so each k step is 3 loads, 8 broadcasts and
 //    24 FMAs. Narrower column and row edges use the same kernel with fewer vectors/rows.
 //  - op(B) is packed per [kKC x 48] panel (contiguous, zero-padded; transposed when op(B) = Bᵀ)
-//    and stays in L1 while every row tile of the thread's share of C runs over it.
-//  - op(A) is read in place when it is A (8 rows, one broadcast each per k) and packed into
-//    [kc][8] tiles when it is Aᵀ (whose columns would be strided).
+//    and stays in L1 while every row tile of the thread's share of C runs over it. A PanelSource
+//    fills the panel instead when op(B) is never stored (a convolution's patches).
+//  - op(A) is read in place when it is A (8 rows, one broadcast each per k), packed into [kc][8]
+//    tiles when it is Aᵀ (whose columns would be strided), or gathered as rows[i][cols[k]] when
+//    it is never stored (Gathered: a convolution's patches, read from the padded image).
 // Threads split C into column blocks (or row blocks when C is narrow) with parallel_for. Every C
 // element is summed in the same k order whatever the split, so results do not depend on the
 // thread count.
