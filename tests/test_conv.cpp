@@ -403,8 +403,9 @@ TEST_CASE("conv kernels: im2row and row2im are adjoint, and im2row reads the rig
   }
 }
 
-TEMPLATE_TEST_CASE("conv kernels: im2row_window is a window of the stacked im2row matrix", "[conv][kernels]", float,
-                   double) {
+TEMPLATE_TEST_CASE("conv kernels: im2row_window reads, and row2im_window_add adds back, a window of the stacked im2row "
+                   "matrix",
+                   "[conv][kernels]", float, double) {
   using T = TestType;
   Rng rng(21);
   for (int trial = 0; trial < 40; ++trial) {
@@ -423,17 +424,26 @@ TEMPLATE_TEST_CASE("conv kernels: im2row_window is a window of the stacked im2ro
       aegan::kernels::im2row(g, padded.data() + n * sample_values, rows.data() + n * P * Kd);
     }
     std::vector<const T*> origins(static_cast<std::size_t>(c.n * P));
-    aegan::kernels::patch_origins<T>(g, padded.data(), sample_values, c.n, origins.data());
+    aegan::kernels::patch_origins<const T>(g, padded.data(), sample_values, c.n, origins.data());
+    std::vector<Index> offsets(static_cast<std::size_t>(Kd));
+    aegan::kernels::patch_offsets<T>(g, 0, Kd, offsets.data());
+    // The scatter's target: padded gradients of every sample, starting from random values.
+    std::vector<T> target(padded.size());
+    for (auto& v : target) v = static_cast<T>(rng.normal());
+    std::vector<T*> target_origins(origins.size());
+    aegan::kernels::patch_origins<T>(g, target.data(), sample_values, c.n, target_origins.data());
     for (int window = 0; window < 8; ++window) {
       // Windows of any origin and width, whole kernel rows or cut through them, across samples.
       const Index k0 = static_cast<Index>(rng.below(static_cast<std::uint64_t>(c.n * P)));
       const Index kc = 1 + static_cast<Index>(rng.below(static_cast<std::uint64_t>(c.n * P - k0)));
       const Index j0 = window % 2 ? static_cast<Index>(rng.below(static_cast<std::uint64_t>(Kd))) / c.k.w * c.k.w
                                   : static_cast<Index>(rng.below(static_cast<std::uint64_t>(Kd)));
-      const Index nr = 1 + static_cast<Index>(rng.below(static_cast<std::uint64_t>(std::min<Index>(64, Kd - j0))));
+      const Index nr = window % 4 == 1 ? (Kd - j0) / c.k.w * c.k.w  // whole kernel rows, up to the last
+                                       : 1 + static_cast<Index>(rng.below(static_cast<std::uint64_t>(Kd - j0)));
+      if (nr == 0) continue;
       const Index ld = nr + static_cast<Index>(rng.below(4));
       std::vector<T> out(static_cast<std::size_t>(kc * ld), std::numeric_limits<T>::quiet_NaN());
-      aegan::kernels::im2row_window(g, origins.data() + k0, kc, j0, nr, out.data(), ld);
+      aegan::kernels::im2row_window(g, origins.data() + k0, kc, offsets.data(), j0, nr, out.data(), ld);
       INFO(c.str() << " rows " << k0 << "+" << kc << " columns " << j0 << "+" << nr << " ld " << ld);
       Index wrong = 0, touched_gap = 0;
       for (Index k = 0; k < kc; ++k)
@@ -446,37 +456,50 @@ TEMPLATE_TEST_CASE("conv kernels: im2row_window is a window of the stacked im2ro
         }
       REQUIRE(wrong == 0);
       REQUIRE(touched_gap == 0);
+      // The adjoint: a tile added back lands, entry by entry, where im2row read it from; the gap
+      // columns (NaN) must not be read.
+      std::vector<T> tile(out.size(), std::numeric_limits<T>::quiet_NaN()), expect = target;
+      for (Index k = 0; k < kc; ++k)
+        for (Index j = 0; j < nr; ++j) {
+          const T v = static_cast<T>(rng.normal());
+          tile[static_cast<std::size_t>(k * ld + j)] = v;
+          const T* at = origins[static_cast<std::size_t>(k0 + k)] + offsets[static_cast<std::size_t>(j0 + j)];
+          expect[static_cast<std::size_t>(at - padded.data())] += v;
+        }
+      aegan::kernels::row2im_window_add(g, target_origins.data() + k0, kc, offsets.data(), j0, nr, tile.data(), ld);
+      Index differ = 0;
+      for (std::size_t i = 0; i < target.size(); ++i) differ += target[i] != expect[i];  // same order of additions
+      REQUIRE(differ == 0);
     }
   }
-  aegan::kernels::Conv2dGeometry g;
-  g.batch = 1, g.in_channels = 8, g.in_h = g.in_w = 6, g.out_channels = 1, g.kernel_h = g.kernel_w = 3, g.out_h = g.out_w = 4;
-  std::vector<T> padded(static_cast<std::size_t>(aegan::kernels::padded_size<T>(g))), out(65);
-  const T* origin = padded.data();
-  CHECK_THROWS_WITH(aegan::kernels::im2row_window(g, &origin, 1, 0, 65, out.data(), 65),
-                    Catch::Contains("at most 64 columns") && Catch::Contains("65"));
 }
 
-TEMPLATE_TEST_CASE("conv2d's weight gradient equals the direct sum, when its GEMM makes the patches itself", "[conv]",
-                   float, double) {
-  // On an AVX-512 host the float weight gradient never stores the im2col matrix: the GEMM fills its
-  // panels from the padded samples (RhsSource). These shapes cross that path's edges: chunks of
-  // several samples, chunks deeper than one k block (288 rows), patch widths that are not a
-  // multiple of 16, the 1024-wide patch of the W=64 models, a single input channel, and a single
-  // sample, whose GEMM is split over the threads (the panels are then filled concurrently).
+TEMPLATE_TEST_CASE("conv2d's weight and data gradients equal direct sums, when the GEMMs make or take the patches "
+                   "themselves",
+                   "[conv]", float, double) {
+  // On an AVX-512 host the float conv2d never stores the im2col matrix: the weight gradient's GEMM
+  // fills its panels from the padded samples (RhsSource), and the data gradient's hands its tiles
+  // to row2im (TileSink). These shapes cross those paths' edges: chunks of several samples, chunks
+  // deeper than one k block (288 rows), patch widths that are not a multiple of 16, the 1024-wide
+  // patch of the W=64 models, a single input channel, more filters than one k block holds (the data
+  // gradient then stores its product), and a single sample, whose GEMMs are split over the threads
+  // (the panels are then filled concurrently, and the data gradient is stored).
   using T = TestType;
   Rng rng(23);
   struct Case { Index n, ci, co, h, k, s, p; };
   for (const Case q : {Case{6, 3, 5, 12, 3, 1, 1}, Case{7, 16, 8, 14, 4, 2, 1}, Case{3, 64, 4, 14, 4, 2, 1},
-                       Case{5, 1, 8, 28, 4, 2, 1}, Case{4, 2, 3, 9, 5, 2, 2}, Case{1, 16, 40, 20, 4, 2, 1}})
+                       Case{5, 1, 8, 28, 4, 2, 1}, Case{4, 2, 3, 9, 5, 2, 2}, Case{3, 2, 260, 6, 3, 1, 1},
+                       Case{1, 16, 40, 20, 4, 2, 1}})
     for (int threads : {1, 2}) {
       ThreadGuard guard(threads);
       const Index ho = (q.h + 2 * q.p - q.k) / q.s + 1;
       const auto x = randn<T>({q.n, q.ci, q.h, q.h}, rng);
       const auto w = randn<T>({q.co, q.ci, q.k, q.k}, rng);
       const auto seed = randn<T>({q.n, q.co, ho, ho}, rng);
-      Var<T> wv(w, true);
-      aegan::conv2d(Var<T>(x), wv, Var<T>(), q.s, q.p).backward(seed);
-      Tensor<T> expect({q.co, q.ci, q.k, q.k});
+      Var<T> xv(x, true), wv(w, true);
+      aegan::conv2d(xv, wv, Var<T>(), q.s, q.p).backward(seed);
+      Tensor<T> expect_w({q.co, q.ci, q.k, q.k}), expect_x({q.n, q.ci, q.h, q.h});
+      std::vector<double> dx(static_cast<std::size_t>(expect_x.numel()), 0.0);
       for (Index co = 0; co < q.co; ++co)
         for (Index ci = 0; ci < q.ci; ++ci)
           for (Index i = 0; i < q.k; ++i)
@@ -487,12 +510,16 @@ TEMPLATE_TEST_CASE("conv2d's weight gradient equals the direct sum, when its GEM
                   for (Index ow = 0; ow < ho; ++ow) {
                     const Index ih = oh * q.s - q.p + i, iw = ow * q.s - q.p + j;
                     if (ih < 0 || ih >= q.h || iw < 0 || iw >= q.h) continue;
-                    acc += static_cast<double>(seed.at({n, co, oh, ow})) * static_cast<double>(x.at({n, ci, ih, iw}));
+                    const double gy = static_cast<double>(seed.at({n, co, oh, ow}));
+                    acc += gy * static_cast<double>(x.at({n, ci, ih, iw}));
+                    dx[static_cast<std::size_t>(((n * q.ci + ci) * q.h + ih) * q.h + iw)] += gy * static_cast<double>(w.at({co, ci, i, j}));
                   }
-              expect.at({co, ci, i, j}) = static_cast<T>(acc);
+              expect_w.at({co, ci, i, j}) = static_cast<T>(acc);
             }
+      for (Index i = 0; i < expect_x.numel(); ++i) expect_x[i] = static_cast<T>(dx[static_cast<std::size_t>(i)]);
       INFO("N=" << q.n << " Ci=" << q.ci << " Co=" << q.co << " H=" << q.h << " k=" << q.k << " threads=" << threads);
-      CHECK(max_abs_diff(wv.grad(), expect) < 10 * tol<T>() * std::sqrt(static_cast<double>(q.n * ho * ho)));
+      CHECK(max_abs_diff(wv.grad(), expect_w) < 10 * tol<T>() * std::sqrt(static_cast<double>(q.n * ho * ho)));
+      CHECK(max_abs_diff(xv.grad(), expect_x) < 10 * tol<T>() * std::sqrt(static_cast<double>(q.co * q.k * q.k)));
     }
 }
 

@@ -5,6 +5,8 @@
 #include <aegan/tensor/kernels/gemm.hpp>
 #include <aegan/tensor/rng.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -142,4 +144,78 @@ TEST_CASE("gemm with a GatheredLhs gives the bits of gemm with A stored", "[gemm
         REQUIRE(gathered == stored);
       }
   }
+}
+
+TEST_CASE("gemm with a TileSink hands over every element of C once, with the bits of gemm with C stored", "[gemm]") {
+  if constexpr (!kernels::kImplicitGemm<float>) {
+    SUCCEED("this build's float GEMM is Eigen's, which takes no TileSink (kImplicitGemm<float> is false)");
+  } else {
+    struct Sink {  // writes each tile where C would have it, and counts how often each element arrives
+      std::vector<float>* C;
+      std::vector<int>* arrivals;
+      Index N;
+      static void take(const void* self, Index i0, Index rows, Index j0, Index cols, const float* tile, Index ld) {
+        const auto& s = *static_cast<const Sink*>(self);
+        for (Index i = 0; i < rows; ++i)
+          for (Index j = 0; j < cols; ++j) {
+            const auto at = static_cast<std::size_t>((i0 + i) * s.N + j0 + j);
+            (*s.C)[at] = tile[i * ld + j];
+            ++(*s.arrivals)[at];
+          }
+      }
+    };
+    Rng rng(41);
+    struct Shape3 { Index M, N, K; };
+    // Row and column edges of the 8 x 48 tiles, the deepest product one k block finishes, and the
+    // data gradients of the W=64 models' Conv2d 64 -> 128 and its 1-channel first layer.
+    for (const Shape3 s : {Shape3{1, 1, 1}, Shape3{13, 27, 7}, Shape3{37, 100, 256}, Shape3{245, 1024, 128}, Shape3{196, 16, 64}})
+      for (Trans ta : {Trans::No, Trans::Yes}) {
+        std::vector<float> A(static_cast<std::size_t>(s.M * s.K)), W(static_cast<std::size_t>(s.K * s.N));
+        for (auto* v : {&A, &W})
+          for (float& x : *v) x = static_cast<float>(rng.uniform(-1, 1));
+        std::vector<float> storage(static_cast<std::size_t>(kernels::PackedRhs<float>::storage_size(s.K, s.N)) + 16);
+        float* aligned = storage.data() + (16 - reinterpret_cast<std::uintptr_t>(storage.data()) / 4 % 16) % 16;
+        const auto rhs = kernels::PackedRhs<float>::pack(Trans::No, s.K, s.N, W.data(), aligned);
+        std::vector<float> stored(static_cast<std::size_t>(s.M * s.N)), taken(stored.size(), std::nanf(""));
+        std::vector<int> arrivals(stored.size(), 0);
+        kernels::gemm(ta, s.M, 0.5f, A.data(), rhs, 0.0f, stored.data());
+        const Sink sink{&taken, &arrivals, s.N};
+        kernels::gemm(ta, s.M, 0.5f, A.data(), rhs, kernels::TileSink<float>{&Sink::take, &sink});
+        INFO("M " << s.M << " N " << s.N << " K " << s.K << " ta " << (ta == Trans::Yes));
+        REQUIRE(std::count(arrivals.begin(), arrivals.end(), 1) == s.M * s.N);
+        REQUIRE(taken == stored);
+      }
+    // Deeper than one k block: the tiles would not be final, so the call refuses.
+    std::vector<float> A(257 * 2), W(257 * 3), storage(static_cast<std::size_t>(kernels::PackedRhs<float>::storage_size(257, 3)) + 16);
+    float* aligned = storage.data() + (16 - reinterpret_cast<std::uintptr_t>(storage.data()) / 4 % 16) % 16;
+    const auto rhs = kernels::PackedRhs<float>::pack(Trans::No, 257, 3, W.data(), aligned);
+    const kernels::TileSink<float> ignore{[](const void*, Index, Index, Index, Index, const float*, Index) {}, nullptr};
+    CHECK_THROWS_WITH(kernels::gemm(Trans::No, 2, 1.0f, A.data(), rhs, ignore),
+                      Catch::Contains("TileSink") && Catch::Contains("K <= 256") && Catch::Contains("K = 257"));
+  }
+}
+
+TEST_CASE("gemm with a packed right-hand side gives the plain gemm's bits at every panel split and thread count", "[gemm]") {
+  // pack_b_panels and the GEMM's split of C between threads must agree on where panels start: the
+  // last 64 columns are two 32-wide panels, and a thread's columns are whole panels.
+  Rng rng(43);
+  for (const Index N : {16, 40, 64, 100, 112, 160, 208, 1024})
+    for (const Index K : {7, 300})
+      for (int threads : {1, 2, 3}) {  // 3 threads and N = 208: a split at 192 would cut the 32-wide panels at 144 and 176
+        const int previous = num_threads();
+        set_num_threads(threads);
+        const Index M = 37;
+        std::vector<float> A(static_cast<std::size_t>(M * K)), B(static_cast<std::size_t>(K * N));
+        for (auto* v : {&A, &B})
+          for (float& x : *v) x = static_cast<float>(rng.uniform(-1, 1));
+        std::vector<float> storage(static_cast<std::size_t>(kernels::PackedRhs<float>::storage_size(K, N)) + 16);
+        float* aligned = storage.data() + (16 - reinterpret_cast<std::uintptr_t>(storage.data()) / 4 % 16) % 16;
+        const auto rhs = kernels::PackedRhs<float>::pack(Trans::No, K, N, B.data(), aligned);
+        std::vector<float> plain(static_cast<std::size_t>(M * N)), packed(plain.size());
+        kernels::gemm(Trans::No, Trans::No, M, N, K, 1.0f, A.data(), B.data(), 0.0f, plain.data());
+        kernels::gemm(Trans::No, M, 1.0f, A.data(), rhs, 0.0f, packed.data());
+        set_num_threads(previous);
+        INFO("M " << M << " N " << N << " K " << K << " threads " << threads);
+        REQUIRE(packed == plain);
+      }
 }

@@ -77,9 +77,24 @@ template <Scalar T>
 struct PatchPanels {
   const Conv2dGeometry* g;
   const T* const* origins;  // of the chunk's rows (patch_origins)
+  const Index* offsets;     // of every patch entry (patch_offsets)
   static void fill(const void* self, Index k0, Index kc, Index j0, Index nr, T* out, Index ld) {
     const auto& p = *static_cast<const PatchPanels*>(self);
-    im2row_window(*p.g, p.origins + k0, kc, j0, nr, out, ld);
+    im2row_window(*p.g, p.origins + k0, kc, p.offsets, j0, nr, out, ld);
+  }
+};
+
+/// The data gradient's product Gᵀ·w as a TileSink: each tile of the chunk's stacked [m·P, Kd]
+/// matrix is added onto the padded samples where it belongs (row2im_window_add) while it is in
+/// L1, so the matrix is never stored.
+template <Scalar T>
+struct PatchScatter {
+  const Conv2dGeometry* g;
+  T* const* origins;     // of the chunk's rows in the padded gradients (patch_origins)
+  const Index* offsets;  // of every patch entry (patch_offsets)
+  static void take(const void* self, Index i0, Index rows, Index j0, Index cols, const T* tile, Index ld) {
+    const auto& p = *static_cast<const PatchScatter*>(self);
+    row2im_window_add(*p.g, p.origins + i0, rows, p.offsets, j0, cols, tile, ld);
   }
 };
 
@@ -111,6 +126,10 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
   // forward's gathers its left-hand side from them (in the chunked [m·P, Cout] orientation; a
   // one-sample chunk reads rows(x) as a transposed right-hand side, which stays stored).
   const bool implicit = kImplicitGemm<T> && need_col && (!job.y || nb > 1);
+  // Whether the data gradient's product hands its tiles to row2im (PatchScatter) instead of
+  // storing the [m·P, Kd] matrix: it must finish a tile in one k block, and it runs on one thread,
+  // so each thread must run its own products (a scatter split over threads would race).
+  const bool scatter_dx = kImplicitGemm<T> && job.dx && Co <= kTileSinkMaxDepth && (threads > 1 || omp_get_max_threads() == 1);
   std::array<T*, kConvMaxThreads> partial{};
   std::array<double*, kConvMaxThreads> partial_db{}, partial_dbx{};
 
@@ -121,7 +140,7 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
     T* rows = need_col && !implicit ? scratch<T, 0>(width * Kd) : nullptr;
     T* ystage = (job.y && nb > 1) ? scratch<T, 1>(Co * width) : nullptr;
     T* gstage = (need_g && (nb > 1 || job.y_rectified)) ? scratch<T, 2>(Co * width) : nullptr;
-    T* cgrad = job.dx ? scratch<T, 3>(width * Kd) : nullptr;
+    T* cgrad = job.dx && !scatter_dx ? scratch<T, 3>(width * Kd) : nullptr;
     T* dw = job.dw ? (t == 0 ? job.dw : scratch<T, 4>(Co * Kd)) : nullptr;
     // Zero-padded copies of one sample (of every sample of a chunk when implicit): the im2row
     // source, whose border is zeroed once here and never written again, and the row2im target,
@@ -129,19 +148,25 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
     const Index padded_copies = implicit ? nb : 1;
     T* padded = need_col ? scratch<T, 5>(padded_copies * padded_values) : nullptr;
     if (padded) std::fill_n(padded, padded_copies * padded_values, T(0));
-    // Where each row's receptive field starts in the padded copies and, for the forward's gather,
-    // where each column sits in it: all an implicit product needs to read rows(x).
+    // The row2im targets: one padded sample, or every sample of a chunk when the product scatters.
+    T* scattered = job.dx ? scratch<T, 10>((scatter_dx ? nb : 1) * padded_values) : nullptr;
+    // Where each row's receptive field starts in the padded copies, and where each column sits in
+    // it: all an implicit product needs to read rows(x), or to add rows back onto the gradients.
     thread_local std::vector<const T*> origins;
+    thread_local std::vector<T*> scatter_origins;
     thread_local std::vector<Index> offsets;
     if (implicit) {
       origins.resize(static_cast<std::size_t>(width));
-      patch_origins<T>(g, padded, padded_values, nb, origins.data());
+      patch_origins<const T>(g, padded, padded_values, nb, origins.data());
     }
-    if (implicit && job.y) {
+    if (scatter_dx) {
+      scatter_origins.resize(static_cast<std::size_t>(width));
+      patch_origins<T>(g, scattered, padded_values, nb, scatter_origins.data());
+    }
+    if (implicit || scatter_dx) {
       offsets.resize(static_cast<std::size_t>(Kd));
       patch_offsets<T>(g, 0, Kd, offsets.data());
     }
-    T* scattered = job.dx ? scratch<T, 10>(padded_values) : nullptr;
     double* db = job.db ? scratch<double, 6>(Co) : nullptr;
     partial[static_cast<std::size_t>(t)] = dw;
     partial_db[static_cast<std::size_t>(t)] = db;
@@ -222,7 +247,7 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
           const T beta = dw_started ? T(1) : T(0);
           if (implicit) {
             if constexpr (kImplicitGemm<T>) {
-              const PatchPanels<T> patches{&g, origins.data()};
+              const PatchPanels<T> patches{&g, origins.data(), offsets.data()};
               gemm(Trans::No, Co, T(1), G, RhsSource<T>{cols, Kd, &PatchPanels<T>::fill, &patches}, beta, dw);
             }
           } else {
@@ -230,12 +255,22 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
           }
           dw_started = true;
         }
-        if (job.dx) {  // [m·P, Kd] = Gᵀ · w, then scattered back onto each sample's pixels
-          gemm(Trans::Yes, cols, T(1), G, w_cols, T(0), cgrad);
-          for (Index j = 0; j < m; ++j) {
-            std::fill_n(scattered, padded_values, T(0));
-            row2im_add(g, cgrad + j * P * Kd, scattered);
-            unpad_planes(g, scattered, job.dx + (s + j) * g.in_sample(), job.dx_bias);
+        if (job.dx) {  // [m·P, Kd] = Gᵀ · w, scattered back onto each sample's pixels
+          if (scatter_dx) {
+            std::fill_n(scattered, m * padded_values, T(0));
+            if constexpr (kImplicitGemm<T>) {
+              const PatchScatter<T> rows_back{&g, scatter_origins.data(), offsets.data()};
+              gemm(Trans::Yes, cols, T(1), G, w_cols, TileSink<T>{&PatchScatter<T>::take, &rows_back});
+            }
+            for (Index j = 0; j < m; ++j)
+              unpad_planes(g, scattered + j * padded_values, job.dx + (s + j) * g.in_sample(), job.dx_bias);
+          } else {
+            gemm(Trans::Yes, cols, T(1), G, w_cols, T(0), cgrad);
+            for (Index j = 0; j < m; ++j) {
+              std::fill_n(scattered, padded_values, T(0));
+              row2im_add(g, cgrad + j * P * Kd, scattered);
+              unpad_planes(g, scattered, job.dx + (s + j) * g.in_sample(), job.dx_bias);
+            }
           }
         }
       }

@@ -3,7 +3,9 @@
 // runs aegan's own packed kernel (sgemm_avx512.hpp); everything else goes through Eigen's GEMM
 // (which blocks for the cache, vectorizes for the host, and threads with OpenMP on its own).
 // The AVX-512 kernel also takes operands that are never stored whole (kImplicitGemm): op(B)
-// filled panel by panel (RhsSource) and A gathered through row pointers (GatheredLhs).
+// filled panel by panel (RhsSource), A gathered through row pointers (GatheredLhs), and C handed
+// over tile by tile (TileSink).
+#include <string>
 #include <type_traits>
 
 #include "aegan/tensor/tensor.hpp"
@@ -92,9 +94,9 @@ void gemm(Trans ta, Index M, T alpha, const T* A, const PackedRhs<T>& rhs, T bet
   gemm(ta, rhs.tb, M, rhs.N, rhs.K, alpha, A, rhs.b, beta, C);
 }
 
-/// Whether gemm() takes operands that are never stored whole (RhsSource, GatheredLhs): only aegan's
-/// own AVX-512 float GEMM, which packs op(B) one L1-sized panel at a time anyway and reads A one
-/// element at a time. Elsewhere callers store the operands.
+/// Whether gemm() takes operands that are never stored whole (RhsSource, GatheredLhs, TileSink): only
+/// aegan's own AVX-512 float GEMM, which packs op(B) one L1-sized panel at a time anyway, reads A
+/// one element at a time and finishes C one register tile at a time. Elsewhere callers store them.
 template <Scalar T>
 #ifdef AEGAN_SGEMM_AVX512
 inline constexpr bool kImplicitGemm = std::is_same_v<T, float>;
@@ -129,6 +131,38 @@ void gemm(const GatheredLhs<T>& A, Index M, T alpha, const PackedRhs<T>& rhs, T 
 #ifdef AEGAN_SGEMM_AVX512
   if (rhs.K == 0 || !rhs.panels) throw ValueError("gemm: a GatheredLhs needs a packed right-hand side with K > 0");
   detail::avx512::sgemm(M, rhs.N, rhs.K, alpha, detail::avx512::Gathered{A.rows, A.cols}, rhs.panels, beta, C);
+#endif
+}
+
+/// C (M x N) handed over instead of stored: take(context, i0, rows, j0, cols, tile, ld) receives
+/// C[i0 + i][j0 + j] = tile[i·ld + j] for i < rows and j < cols. Every element of C arrives exactly
+/// once, on the calling thread, tiles in a fixed order, so take may accumulate them anywhere (a
+/// convolution's data gradient, scattered onto the padded image while the tile is in L1).
+template <Scalar T>
+struct TileSink {
+  void (*take)(const void* context, Index i0, Index rows, Index j0, Index cols, const T* tile, Index ld) = nullptr;
+  const void* context = nullptr;
+};
+
+/// The deepest product a TileSink takes: the depth the GEMM finishes a tile in, one k block.
+#ifdef AEGAN_SGEMM_AVX512
+inline constexpr Index kTileSinkMaxDepth = detail::avx512::kKC;
+#else
+inline constexpr Index kTileSinkMaxDepth = 0;
+#endif
+
+/// sink <- alpha * op(A) * rhs (see kImplicitGemm and TileSink), op(A) M x rhs.K with
+/// 1 <= rhs.K <= kTileSinkMaxDepth. Single-threaded: callers split their work across threads.
+template <Scalar T>
+void gemm(Trans ta, Index M, T alpha, const T* A, const PackedRhs<T>& rhs, const TileSink<T>& sink) {
+  static_assert(kImplicitGemm<T>, "gemm: a TileSink needs the AVX-512 float GEMM (test kImplicitGemm<T>)");
+  if (M == 0 || rhs.N == 0) return;
+  if (rhs.K < 1 || rhs.K > kTileSinkMaxDepth || !rhs.panels)
+    throw ValueError("gemm: a TileSink needs a packed right-hand side with 1 <= K <= " +
+                     std::to_string(kTileSinkMaxDepth) + ", got K = " + std::to_string(rhs.K));
+#ifdef AEGAN_SGEMM_AVX512
+  detail::avx512::sgemm(ta == Trans::Yes, M, rhs.N, rhs.K, alpha, A, rhs.panels,
+                        detail::avx512::TileSink{sink.take, sink.context});
 #endif
 }
 

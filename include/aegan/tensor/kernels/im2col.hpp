@@ -9,10 +9,9 @@
 // what keeps im2col cheap next to the GEMM even for 7x7 maps. Rows of consecutive samples stack,
 // so several samples share one GEMM. row2im is the adjoint: it adds every entry back onto the
 // pixel it was read from. Where the GEMM takes operands made on the fly, the matrix is not stored
-// at all: patch_offsets and patch_origins address its entries in the padded copies, and
-// im2row_window writes one panel of it.
+// at all: patch_offsets and patch_origins address its entries in the padded copies,
+// im2row_window writes one panel of it, and row2im_window_add adds one tile of it back.
 #include <algorithm>
-#include <array>
 #include <cstring>
 #include <string>
 #include <type_traits>
@@ -154,19 +153,51 @@ void patch_rows(const Conv2dGeometry& g, T* padded, T* rows) {
   }
 }
 
-/// im2row_window's loop over rows: with KW > 0 the window holds whole kernel rows and run r copies
-/// KW values from origin + offset[r] (KW fixed at compile time, so each run is one vector move).
-template <Index KW, Scalar T>
-void window_rows(const T* const* origin, Index kc, Index nr, const Index* __restrict offset, T* __restrict out, Index ld) {
+/// The loop over rows shared by im2row_window and row2im_window_add: row k of the window is
+/// patch entries offset[0, nr) read from (or added back to) the padded copies at origin[k]. With
+/// KW > 0 the window holds whole kernel rows, and each run of KW values is one vector move.
+template <Index KW, bool Scatter, Scalar T>
+void window_rows(T* const* origin, Index kc, Index nr, const Index* __restrict offset, T* __restrict window, Index ld) {
   for (Index k = 0; k < kc; ++k) {
-    const T* __restrict base = origin[k];
-    T* __restrict dst = out + k * ld;
+    T* base = origin[k];  // not restrict: the receptive fields of neighbouring rows overlap
+    T* __restrict row = window + k * ld;
     if constexpr (KW > 0) {
-      // A fixed-size memcpy is one move; a plain loop over r gets vectorized into gathers.
-      for (Index r = 0; r < nr; r += KW) std::memcpy(dst + r, base + offset[r], KW * sizeof(T));
+      // Fixed-size memcpys are single moves; plain loops over r get vectorized into gathers.
+      for (Index r = 0; r < nr; r += KW) {
+        if constexpr (Scatter) {
+          T sum[KW], add[KW];
+          std::memcpy(sum, base + offset[r], sizeof sum);
+          std::memcpy(add, row + r, sizeof add);
+          for (Index q = 0; q < KW; ++q) sum[q] += add[q];
+          std::memcpy(base + offset[r], sum, sizeof sum);
+        } else {
+          std::memcpy(row + r, base + offset[r], sizeof(T) * KW);
+        }
+      }
     } else {
-      for (Index t = 0; t < nr; ++t) dst[t] = base[offset[t]];
+      for (Index t = 0; t < nr; ++t) {
+        if constexpr (Scatter)
+          base[offset[t]] += row[t];
+        else
+          row[t] = base[offset[t]];
+      }
     }
+  }
+}
+
+/// window_rows with the kernel width fixed at compile time when the window [j0, j0 + nr) holds
+/// whole kernel rows (offset is the whole patch_offsets table).
+template <bool Scatter, Scalar T>
+void window_rows(const Conv2dGeometry& g, T* const* origin, Index kc, const Index* offset, Index j0, Index nr,
+                 T* window, Index ld) {
+  const Index kw = g.kernel_w;
+  const auto run = [&]<Index KW>() { window_rows<KW, Scatter>(origin, kc, nr, offset + j0, window, ld); };
+  switch (j0 % kw == 0 && nr % kw == 0 ? kw : 0) {
+    case 2: run.template operator()<2>(); break;
+    case 3: run.template operator()<3>(); break;
+    case 4: run.template operator()<4>(); break;
+    case 5: run.template operator()<5>(); break;
+    default: run.template operator()<0>(); break;
   }
 }
 }  // namespace detail
@@ -188,9 +219,10 @@ void patch_offsets(const Conv2dGeometry& g, Index j0, Index n, Index* offset) {
 
 /// The receptive field's origin of every output pixel of `samples` padded samples (sample_values
 /// apart), in im2row's row order: with patch_offsets, row q of the stacked im2row matrix is
-/// origin[q][offset[k]].
-template <Scalar T>
-void patch_origins(const Conv2dGeometry& g, const T* padded, Index sample_values, Index samples, const T** origin) {
+/// origin[q][offset[k]]. Value is T, or const T for origins that are only read.
+template <class Value>
+void patch_origins(const Conv2dGeometry& g, Value* padded, Index sample_values, Index samples, Value** origin) {
+  static_assert(Scalar<std::remove_const_t<Value>>, "patch_origins: the padded copies must hold float or double");
   const Index Wp = g.in_w + 2 * g.pad_w;
   for (Index s = 0; s < samples; ++s)
     for (Index oh = 0; oh < g.out_h; ++oh)
@@ -198,28 +230,23 @@ void patch_origins(const Conv2dGeometry& g, const T* padded, Index sample_values
         *origin++ = padded + s * sample_values + oh * g.stride_h * Wp + ow * g.stride_w;
 }
 
-/// Columns [j0, j0 + nr) of kc rows of the im2row matrix, written to out[k·ld + j]: im2row restricted
-/// to a window of at most 64 columns, for the rows whose receptive fields start at origin[0, kc)
-/// (patch_origins). A GEMM that packs its right-hand side one panel at a time (RhsSource) takes the
-/// patches straight from here.
+/// Columns [j0, j0 + nr) of kc rows of the stacked im2row matrix, written to out[k·ld + j]: the
+/// rows whose receptive fields start at origin[0, kc) (patch_origins), the columns at offset[j0,
+/// j0 + nr) in them (the whole patch_offsets table). A GEMM that packs its right-hand side one
+/// panel at a time (RhsSource) takes the patches straight from here.
 template <Scalar T>
-void im2row_window(const Conv2dGeometry& g, const T* const* origin, Index kc, Index j0, Index nr, T* out, Index ld) {
-  constexpr Index kMaxColumns = 64;
-  if (nr > kMaxColumns) throw ValueError("im2row_window: at most 64 columns at a time, got " + std::to_string(nr));
-  std::array<Index, kMaxColumns> offset;
-  patch_offsets<T>(g, j0, nr, offset.data());
-  const Index kw = g.kernel_w;
-  const auto run = [&]<Index KW>() {
-    detail::window_rows<KW>(origin, kc, nr, offset.data(), out, ld);
-  };
-  const bool whole_runs = j0 % kw == 0 && nr % kw == 0;  // the window cuts no kernel row
-  switch (whole_runs ? kw : 0) {
-    case 2: run.template operator()<2>(); break;
-    case 3: run.template operator()<3>(); break;
-    case 4: run.template operator()<4>(); break;
-    case 5: run.template operator()<5>(); break;
-    default: run.template operator()<0>(); break;
-  }
+void im2row_window(const Conv2dGeometry& g, const T* const* origin, Index kc, const Index* offset, Index j0, Index nr,
+                   T* out, Index ld) {
+  detail::window_rows<false>(g, const_cast<T* const*>(origin), kc, offset, j0, nr, out, ld);  // only read
+}
+
+/// The adjoint of im2row_window: adds tile[k·ld + j] (k < kc, j < nr), entries (origin[k], j0 + j)
+/// of the stacked im2row matrix, back onto the padded pixels they were read from. A GEMM that hands
+/// over its result tile by tile (TileSink) scatters a data gradient straight from here.
+template <Scalar T>
+void row2im_window_add(const Conv2dGeometry& g, T* const* origin, Index kc, const Index* offset, Index j0, Index nr,
+                       const T* tile, Index ld) {
+  detail::window_rows<true>(g, origin, kc, offset, j0, nr, const_cast<T*>(tile), ld);  // only read
 }
 
 /// Patch-major im2col of one padded sample (see pad_planes): rows [Ho·Wo, C·kh·kw], row

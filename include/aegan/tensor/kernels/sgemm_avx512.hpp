@@ -6,7 +6,9 @@
 // The layout follows the GotoBLAS/BLIS scheme, sized for one core's L1/L2:
 //  - C is computed in 8 x 48 micro-tiles: 24 zmm accumulators, three 16-float vectors of a packed
 //    op(B) row and one broadcast op(A) element per k, so each k step is 3 loads, 8 broadcasts and
-//    24 FMAs. Narrower column and row edges use the same kernel with fewer vectors/rows.
+//    24 FMAs. Narrower column and row edges use the same kernel with fewer vectors/rows (the last
+//    64 columns as two 32-wide tiles, since a 16-wide one runs at about half rate). A TileSink
+//    takes each finished tile instead of C (a convolution's data gradient, scattered from L1).
 //  - op(B) is packed per [kKC x 48] panel (contiguous, zero-padded; transposed when op(B) = Bᵀ)
 //    and stays in L1 while every row tile of the thread's share of C runs over it. A PanelSource
 //    fills the panel instead when op(B) is never stored (a convolution's patches).
@@ -134,6 +136,20 @@ struct Gathered {
   const Index* cols;
 };
 
+/// C consumed instead of stored (gemm.hpp's TileSink, for float): each finished micro-tile is handed
+/// to take, e.g. to be scattered onto a convolution's padded image, so C never leaves L1.
+struct TileSink {
+  void (*take)(const void* context, Index i0, Index rows, Index j0, Index cols, const float* tile, Index ld);
+  const void* context;
+};
+
+/// The operands of a product that are never stored whole; null members are stored as usual.
+struct Implicit {
+  const PanelSource* rhs = nullptr;  // op(B), filled panel by panel
+  const Gathered* lhs = nullptr;     // A, gathered
+  const TileSink* sink = nullptr;    // C, taken tile by tile (one k block only, so each tile is final)
+};
+
 /// Where the micro-kernel reads op(A)[r][k]: a packed [kc][8] tile, the rows of A in place, or
 /// gathered through a row pointer and a column offset (g.rows, g.cols already at the tile).
 enum class AMode { Packed, Rows, Gathered };
@@ -224,6 +240,11 @@ void micro_tile(Index rows, Index cols, Index kc, const float* a, Index lda, Gat
   }
 }
 
+/// Columns of the panel that starts at column j when columns [j, j1) are left: kNR, except that 64
+/// left are two 32-wide panels. A lone 16-wide panel (N = 48q + 16: 64, 1024, 3136) runs its tiles
+/// at little more than half the rate of the 48-wide ones; 32-wide ones lose only about a tenth.
+inline Index panel_cols(Index j, Index j1) { return j1 - j == 64 ? 32 : std::min(kNR, j1 - j); }
+
 /// Depth of each k block: equal blocks (784 = 4 x 196, not 3 x 256 + 16), since a thin last block
 /// would cost a C round trip.
 inline Index k_block(Index K) {
@@ -231,7 +252,7 @@ inline Index k_block(Index K) {
   return (K + blocks - 1) / blocks;
 }
 
-/// op(B) packed once for every k block and kNR-wide panel, so a right-hand side used in many
+/// op(B) packed once for every k block and panel (panel_cols), so a right-hand side used in many
 /// products (a layer's weight against each chunk of samples) is not packed again for each one.
 /// Panel (k0, j) starts at k0 * panels_width(N) + j * kc.
 inline Index panels_width(Index N) { return (N + kNR - 1) / kNR * kNR; }
@@ -242,17 +263,21 @@ void pack_b_panels(const float* B, Index K, Index N, float* panels) {
   const Index ldb = TB ? K : N, kblock = k_block(K), width = panels_width(N);
   for (Index k0 = 0; k0 < K; k0 += kblock) {
     const Index kc = std::min(kblock, K - k0);
-    for (Index j = 0; j < N; j += kNR) pack_b<TB>(B, ldb, k0, kc, j, std::min(kNR, N - j), panels + k0 * width + j * kc);
+    for (Index j = 0, cols = 0; j < N; j += cols) {
+      cols = panel_cols(j, N);
+      pack_b<TB>(B, ldb, k0, kc, j, cols, panels + k0 * width + j * kc);
+    }
   }
 }
 
 /// C[i0:i1, j0:j1) for the whole depth K: one thread's share. With `panels` (from pack_b_panels of
-/// op(B), N columns in all) B is not read and j0 must be a multiple of kNR; with `source` B is not
-/// read either and each panel is filled by it.
+/// op(B), N columns in all) B is not read and [j0, j1) must start and end on panel boundaries; with
+/// implicit.rhs B is not read either and each panel is filled by it; with implicit.sink C is not
+/// written.
 template <bool TA, bool TB>
 void block(Index i0, Index i1, Index j0, Index j1, Index K, float alpha, const float* A, Index lda, const float* B,
            Index ldb, float beta, const float* bias, float* C, Index ldc, const float* panels, Index N,
-           const PanelSource* source, const Gathered* gathered) {
+           const Implicit& implicit) {
   const Index tiles = (i1 - i0 + kMR - 1) / kMR;
   // op(A) = Aᵀ would be read a strided column at a time: copy it into [kc][8] tiles once per k
   // block. A plain A is read in place, a row at a time, which costs nothing to set up.
@@ -260,14 +285,18 @@ void block(Index i0, Index i1, Index j0, Index j1, Index K, float alpha, const f
   float* bp = scratch(kKC * kNR + (pack_lhs ? tiles * kMR * kKC : 0));
   float* ap = bp + kKC * kNR;
   const Index kblock = k_block(K), panel_width = panels_width(N);
+  const PanelSource* source = implicit.rhs;
+  const Gathered* gathered = implicit.lhs;
+  const TileSink* sink = implicit.sink;
+  alignas(64) float tile[kMR * kNR];  // the micro-tile a sink takes
   for (Index k0 = 0; k0 < K; k0 += kblock) {
     const Index kc = std::min(kblock, K - k0);
     const bool first = k0 == 0;
     if constexpr (pack_lhs)
       for (Index t = 0; t < tiles; ++t)
         pack_at(A, lda, i0 + t * kMR, std::min(kMR, i1 - i0 - t * kMR), k0, kc, ap + t * kMR * kc);
-    for (Index j = j0; j < j1; j += kNR) {
-      const Index cols = std::min(kNR, j1 - j);
+    for (Index j = j0, cols = 0; j < j1; j += cols) {
+      cols = panel_cols(j, j1);
       const Epilogue e{alpha, beta, first, bias ? bias + j : nullptr};
       const float* b = panels ? panels + k0 * panel_width + j * kc : bp;
       if (source)
@@ -276,18 +305,21 @@ void block(Index i0, Index i1, Index j0, Index j1, Index K, float alpha, const f
         pack_b<TB>(B, ldb, k0, kc, j, cols, bp);
       for (Index i = i0; i < i1; i += kMR) {
         const Index rows = std::min(kMR, i1 - i);
-        float* c = C + i * ldc + j;
+        float* c = sink ? tile : C + i * ldc + j;
+        const Index ldt = sink ? kNR : ldc;
         // Ask for the next tile's C lines now: their (write-allocate) misses then overlap this
         // tile's arithmetic instead of stalling its stores, which matters when kc is small.
-        for (Index r = kMR; r < std::min(2 * kMR, i1 - i); ++r)
-          for (Index q = 0; q < cols; q += 16)
-            _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + q), _MM_HINT_T0);
+        if (!sink)
+          for (Index r = kMR; r < std::min(2 * kMR, i1 - i); ++r)
+            for (Index q = 0; q < cols; q += 16)
+              _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + q), _MM_HINT_T0);
         if constexpr (pack_lhs)
-          micro_tile<AMode::Packed>(rows, cols, kc, ap + (i - i0) * kc, lda, {}, b, c, ldc, e);
+          micro_tile<AMode::Packed>(rows, cols, kc, ap + (i - i0) * kc, lda, {}, b, c, ldt, e);
         else if (gathered)
-          micro_tile<AMode::Gathered>(rows, cols, kc, nullptr, 0, {gathered->rows + i, gathered->cols + k0}, b, c, ldc, e);
+          micro_tile<AMode::Gathered>(rows, cols, kc, nullptr, 0, {gathered->rows + i, gathered->cols + k0}, b, c, ldt, e);
         else
-          micro_tile<AMode::Rows>(rows, cols, kc, A + i * lda + k0, lda, {}, b, c, ldc, e);
+          micro_tile<AMode::Rows>(rows, cols, kc, A + i * lda + k0, lda, {}, b, c, ldt, e);
+        if (sink) sink->take(sink->context, i, rows, j, cols, tile, kNR);
       }
     }
   }
@@ -295,21 +327,23 @@ void block(Index i0, Index i1, Index j0, Index j1, Index K, float alpha, const f
 
 template <bool TA, bool TB>
 void sgemm(Index M, Index N, Index K, float alpha, const float* A, const float* B, float beta, const float* bias,
-           float* C, const float* panels, const PanelSource* source = nullptr, const Gathered* gathered = nullptr) {
+           float* C, const float* panels, const Implicit& implicit = {}) {
   const Index lda = TA ? M : K, ldb = TB ? K : N, ldc = N;
   const Index flops = 2 * M * N * K;
   // Split columns (in 16-wide units, or whole panels when op(B) is pre-packed) when C is wide
   // enough for every thread to get a few panels' worth; otherwise split rows in 8-row tiles.
+  // Pre-packed panels go in kNR-wide units, the last one taking the rest of the columns, so that
+  // each thread's range starts and ends on a panel boundary of pack_b_panels (see panel_cols).
   const Index col_unit = panels ? kNR : 16;
-  const Index col_units = (N + col_unit - 1) / col_unit, row_units = (M + kMR - 1) / kMR;
-  const bool by_cols = col_units * col_unit >= 64 * num_threads();
+  const Index col_units = panels ? std::max<Index>(1, N / kNR) : (N + 15) / 16, row_units = (M + kMR - 1) / kMR;
+  const bool by_cols = N >= 64 * num_threads();
   const Index units = by_cols ? col_units : row_units;
   const Index min_units = std::max<Index>(1, kMinFlopsPerThread / std::max<Index>(1, flops / units));
   parallel_for(units, min_units, [&](Index b, Index e) {
     if (by_cols)
-      block<TA, TB>(0, M, b * col_unit, std::min(N, e * col_unit), K, alpha, A, lda, B, ldb, beta, bias, C, ldc, panels, N, source, gathered);
+      block<TA, TB>(0, M, b * col_unit, e == units ? N : e * col_unit, K, alpha, A, lda, B, ldb, beta, bias, C, ldc, panels, N, implicit);
     else
-      block<TA, TB>(b * kMR, std::min(M, e * kMR), 0, N, K, alpha, A, lda, B, ldb, beta, bias, C, ldc, panels, N, source, gathered);
+      block<TA, TB>(b * kMR, std::min(M, e * kMR), 0, N, K, alpha, A, lda, B, ldb, beta, bias, C, ldc, panels, N, implicit);
   });
 }
 
@@ -330,16 +364,27 @@ inline void sgemm(bool ta, bool tb, Index M, Index N, Index K, float alpha, cons
 
 /// C = alpha A op(B) + beta C with A (M x K) gathered and op(B) packed by pack_b_panels. M, N, K >= 1.
 inline void sgemm(Index M, Index N, Index K, float alpha, const Gathered& A, const float* panels, float beta, float* C) {
-  sgemm<false, false>(M, N, K, alpha, nullptr, nullptr, beta, nullptr, C, panels, nullptr, &A);
+  sgemm<false, false>(M, N, K, alpha, nullptr, nullptr, beta, nullptr, C, panels, {.lhs = &A});
 }
 
 /// C = alpha op(A) op(B) + beta C with op(B) (K x N) made panel by panel by `source`. M, N, K >= 1.
 inline void sgemm(bool ta, Index M, Index N, Index K, float alpha, const float* A, const PanelSource& source,
                   float beta, float* C) {
   if (ta)
-    sgemm<true, false>(M, N, K, alpha, A, nullptr, beta, nullptr, C, nullptr, &source);
+    sgemm<true, false>(M, N, K, alpha, A, nullptr, beta, nullptr, C, nullptr, {.rhs = &source});
   else
-    sgemm<false, false>(M, N, K, alpha, A, nullptr, beta, nullptr, C, nullptr, &source);
+    sgemm<false, false>(M, N, K, alpha, A, nullptr, beta, nullptr, C, nullptr, {.rhs = &source});
+}
+
+/// C = alpha op(A) op(B), op(B) packed by pack_b_panels, with every finished tile handed to `sink`
+/// instead of stored: on the calling thread, in a fixed order (column panels, then row tiles).
+/// 1 <= K <= kKC, so that one k block makes each tile final. M, N >= 1.
+inline void sgemm(bool ta, Index M, Index N, Index K, float alpha, const float* A, const float* panels,
+                  const TileSink& sink) {
+  if (ta)
+    block<true, false>(0, M, 0, N, K, alpha, A, M, nullptr, 0, 0.0f, nullptr, nullptr, 0, panels, N, {.sink = &sink});
+  else
+    block<false, false>(0, M, 0, N, K, alpha, A, K, nullptr, 0, 0.0f, nullptr, nullptr, 0, panels, N, {.sink = &sink});
 }
 
 }  // namespace aegan::kernels::detail::avx512
