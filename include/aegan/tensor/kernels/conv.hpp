@@ -148,8 +148,8 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
     const Index padded_copies = implicit ? nb : 1;
     T* padded = need_col ? scratch<T, 5>(padded_copies * padded_values) : nullptr;
     if (padded) std::fill_n(padded, padded_copies * padded_values, T(0));
-    // The row2im targets: one padded sample, or every sample of a chunk when the product scatters.
-    T* scattered = job.dx ? scratch<T, 10>((scatter_dx ? nb : 1) * padded_values) : nullptr;
+    // The row2im targets: a padded gradient for every sample of a chunk.
+    T* scattered = job.dx ? scratch<T, 10>(nb * padded_values) : nullptr;
     // Where each row's receptive field starts in the padded copies, and where each column sits in
     // it: all an implicit product needs to read rows(x), or to add rows back onto the gradients.
     thread_local std::vector<const T*> origins;
@@ -256,22 +256,18 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
           dw_started = true;
         }
         if (job.dx) {  // [m·P, Kd] = Gᵀ · w, scattered back onto each sample's pixels
+          std::fill_n(scattered, m * padded_values, T(0));
           if (scatter_dx) {
-            std::fill_n(scattered, m * padded_values, T(0));
             if constexpr (kImplicitGemm<T>) {
               const PatchScatter<T> rows_back{&g, scatter_origins.data(), offsets.data()};
               gemm(Trans::Yes, cols, T(1), G, w_cols, TileSink<T>{&PatchScatter<T>::take, &rows_back});
             }
-            for (Index j = 0; j < m; ++j)
-              unpad_planes(g, scattered + j * padded_values, job.dx + (s + j) * g.in_sample(), job.dx_bias);
           } else {
             gemm(Trans::Yes, cols, T(1), G, w_cols, T(0), cgrad);
-            for (Index j = 0; j < m; ++j) {
-              std::fill_n(scattered, padded_values, T(0));
-              row2im_add(g, cgrad + j * P * Kd, scattered);
-              unpad_planes(g, scattered, job.dx + (s + j) * g.in_sample(), job.dx_bias);
-            }
+            for (Index j = 0; j < m; ++j) row2im_add(g, cgrad + j * P * Kd, scattered + j * padded_values);
           }
+          for (Index j = 0; j < m; ++j)
+            unpad_planes(g, scattered + j * padded_values, job.dx + (s + j) * g.in_sample(), job.dx_bias);
         }
       }
     }
