@@ -4,13 +4,16 @@
 For every family with both a built binary <build>/benchmarks/bench_<family> and a script
 benchmarks/torch/bench_<family>.py, runs the two alternately for --rounds rounds (aegan first in
 even rounds, PyTorch first in odd ones, so slow drift on a shared machine hits both sides), pairs
-the rows by name and prints, per row, the median time of each side and the ratio aegan / torch.
+the rows by name and prints, per row, the median (or --stat min) time of each side and the ratio
+aegan / torch. Within a round each side times every row as --repetitions blocks of about
+min-time / repetitions seconds (Google Benchmark repetitions; common.measure's blocks), and every
+block is one sample: both sides are summarised by the same statistic over the same kind of sample.
 
 Exit status: non-zero only when a benchmark fails to run or prints something unreadable; a slow
 ratio is reported (the "status" column), never an error.
 
   benchmarks/compare.py [--build-dir build-bench] [--family dense] [--rounds 3] [--min-time 0.3]
-                        [--filter REGEX] [--threads 1,2] [--stat median|min] [--omp-wait-policy active|passive]
+                        [--repetitions 5] [--filter REGEX] [--threads 1,2] [--stat median|min] [--omp-wait-policy active|passive]
                         [--quiet SECONDS] [--nice N] [--markdown FILE] [--json FILE]
 """
 import argparse
@@ -65,27 +68,31 @@ def to_ns(value, unit):
 
 
 def run_aegan(binary, args):
-    cmd = [binary, "--benchmark_format=json", f"--benchmark_min_time={args.min_time}"]
+    """{row: [ns per iteration of each repetition]} from one run of a Google Benchmark binary."""
+    cmd = [binary, "--benchmark_format=json", f"--benchmark_min_time={args.min_time / args.repetitions:g}",
+           f"--benchmark_repetitions={args.repetitions}"]
     if args.filter:
         cmd.append(f"--benchmark_filter={args.filter}")
     data = run_json(cmd)
     rows = {}
     for b in data.get("benchmarks", []):
         if b.get("run_type", "iteration") != "iteration":
-            continue
+            continue  # Google Benchmark's own mean/median/stddev rows
         if b.get("error_occurred"):
             raise RunError(f"{binary}: {b['name']}: {b.get('error_message', 'error')}")
         name = re.sub(r"/real_time$", "", b["name"])
-        rows[name] = to_ns(b["real_time"], b.get("time_unit", "ns"))
+        rows.setdefault(name, []).append(to_ns(b["real_time"], b.get("time_unit", "ns")))
     return rows, data.get("context", {})
 
 
 def run_torch(script, args):
-    cmd = [args.python, script, f"--min-time={args.min_time}", f"--threads={args.threads}"]
+    """{row: [ns per call of each timed block]} from one run of a benchmarks/torch script."""
+    cmd = [args.python, script, f"--min-time={args.min_time}", f"--threads={args.threads}",
+           f"--repeats={args.repetitions}"]
     if args.filter:
         cmd.append(f"--filter={args.filter}")
     data = run_json(cmd)
-    return {r["name"]: r["time_ns"] for r in data["rows"]}, data.get("torch", "?")
+    return {r["name"]: r.get("samples_ns", [r["time_ns"]]) for r in data["rows"]}, data.get("torch", "?")
 
 
 def runnable():
@@ -133,7 +140,7 @@ def fmt_time(ns):
 
 
 def spread(samples):
-    """(max - min) / median over the rounds: how noisy a row was."""
+    """(max - min) / median over a row's blocks: how noisy it was."""
     if len(samples) < 2:
         return 0.0
     return (max(samples) - min(samples)) / statistics.median(samples)
@@ -145,6 +152,8 @@ def main():
     ap.add_argument("--family", action="append", help="bench family (e.g. dense); default: every pair found")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--min-time", type=float, default=0.3, help="seconds per row per round, each side")
+    ap.add_argument("--repetitions", type=int, default=5,
+                    help="timed blocks per row per round, each side; every block is one sample")
     ap.add_argument("--filter", default="", help="regex on row names, passed to both sides")
     ap.add_argument("--threads", default="1,2", help="thread counts for the PyTorch side (aegan rows are fixed)")
     ap.add_argument("--python", default="/usr/bin/python3", help="Python with Debian's python3-torch")
@@ -162,6 +171,9 @@ def main():
     ap.add_argument("--stat", choices=["median", "min"], default="median",
                     help="how the rounds of one row combine (min is the steadier on a busy machine)")
     args = ap.parse_args()
+    if args.rounds < 1 or args.repetitions < 1 or args.min_time <= 0:
+        ap.error(f"--rounds and --repetitions must be at least 1 and --min-time positive, got "
+                 f"{args.rounds}, {args.repetitions} and {args.min_time:g}")
     combine = statistics.median if args.stat == "median" else min
     global NICENESS, ENV
     NICENESS = args.nice
@@ -206,12 +218,12 @@ def main():
                         rows, _ = run_aegan(binary, args)
                     else:
                         rows, torch_version = run_torch(script, args)
-                    for name, ns in rows.items():
+                    for name, blocks in rows.items():
                         key = (family, name)
                         if key not in samples:
                             samples[key] = {"aegan": [], "torch": []}
                             order.append(key)
-                        samples[key][side].append(ns)
+                        samples[key][side].extend(blocks)
     except (RunError, OSError) as e:
         print(f"compare.py: {e}", file=sys.stderr)
         return 1
@@ -243,8 +255,8 @@ def main():
             print("  ".join("-" * w for w in widths))
     load_after = loadavg()
     loads = "?" if load_before is None else f"{load_before:.2f} before, {load_after:.2f} after"
-    print(f"\n{args.stat}s of {args.rounds} interleaved rounds; torch {torch_version}; noise = (max - min) / median "
-          f"over rounds, worse side; load average {loads}")
+    print(f"\n{args.stat}s of {args.rounds} interleaved rounds x {args.repetitions} blocks per side; torch {torch_version}; "
+          f"noise = (max - min) / median over blocks, worse side; load average {loads}")
     if args.omp_wait_policy:
         print(f"OMP_WAIT_POLICY={args.omp_wait_policy.upper()} for both sides")
     if args.quiet > 0:
@@ -259,7 +271,7 @@ def main():
                 f.write("| " + " | ".join(c) + " |\n")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"torch": torch_version, "rounds": args.rounds, "stat": args.stat,
+            json.dump({"torch": torch_version, "rounds": args.rounds, "repetitions": args.repetitions, "stat": args.stat,
                        "rows": [{"family": k[0], "name": k[1], **samples[k]} for k in order]}, f, indent=1)
     return 0
 

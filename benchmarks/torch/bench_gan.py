@@ -10,6 +10,7 @@ Run with Debian's /usr/bin/python3 (python3-torch). Prints JSON (see common.py).
   --min-time S    seconds per row (default 0.3)
   --filter REGEX  run only rows whose name matches
   --threads 1,2   thread counts
+  --repeats N     timed blocks per row (default 5)
 """
 import copy
 import os

@@ -13,10 +13,11 @@ import time
 
 
 def measure(fn, min_time=0.3, repeats=5, warmup=5):
-    """Median wall time of one call of fn, in nanoseconds.
+    """Wall time of one call of fn in each of `repeats` timed blocks, in nanoseconds.
 
     Calls fn `warmup` times, then picks a block size that takes about min_time / repeats seconds
-    and times `repeats` blocks with time.perf_counter; the median block mean is returned.
+    and times `repeats` blocks with time.perf_counter. Returns (block means, calls timed): the
+    same kind of sample as one Google Benchmark repetition on the C++ side.
     """
     for _ in range(warmup):
         fn()
@@ -35,8 +36,8 @@ def measure(fn, min_time=0.3, repeats=5, warmup=5):
         t0 = time.perf_counter()
         for _ in range(per_block):
             fn()
-        samples.append((time.perf_counter() - t0) / per_block)
-    return statistics.median(samples) * 1e9, per_block * repeats
+        samples.append((time.perf_counter() - t0) / per_block * 1e9)
+    return samples, per_block * repeats
 
 
 def emit(rows):
@@ -53,6 +54,7 @@ def run_rows(rows):
       --min-time S    seconds per row (default 0.3)
       --filter REGEX  run only rows whose name matches
       --threads 1,2   thread counts
+      --repeats N     timed blocks per row (default 5); each row reports every block and their median
     """
     import torch
 
@@ -60,7 +62,10 @@ def run_rows(rows):
     ap.add_argument("--min-time", type=float, default=0.3)
     ap.add_argument("--filter", default="")
     ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
+    if args.repeats < 1:
+        ap.error(f"--repeats must be at least 1, got {args.repeats}")
     threads = [int(t) for t in args.threads.split(",")]
     pattern = re.compile(args.filter)
     out = []
@@ -70,6 +75,7 @@ def run_rows(rows):
         torch.set_num_threads(t)
         torch.manual_seed(0)
         fn = make()
-        ns, iters = measure(fn, min_time=args.min_time)
-        out.append({"name": name, "time_ns": ns, "iterations": iters, "threads": t})
+        blocks, iters = measure(fn, min_time=args.min_time, repeats=args.repeats)
+        out.append({"name": name, "time_ns": statistics.median(blocks), "samples_ns": blocks, "iterations": iters,
+                    "threads": t})
     emit(out)
