@@ -180,6 +180,36 @@ TEST_CASE("autograd: a long chain does not overflow the stack", "[autograd]") {
   CHECK(x.grad()[0] == 1.0f);
 }
 
+TEST_CASE("autograd: reshape and add pass their gradient on without copying it", "[autograd]") {
+  // The seed becomes the output's gradient (moved); a consuming backward hands that same buffer on.
+  Var<float> x(Tensor<float>({2, 3}, {1, 2, 3, 4, 5, 6}), true);
+  Tensor<float> seed({3, 2}, {1, -2, 3, -4, 5, -6});
+  const float* seed_data = seed.data();
+  reshape(x, {3, 2}).backward(std::move(seed));
+  CHECK(x.grad().data() == seed_data);
+  CHECK(x.grad().shape() == Shape{2, 3});
+  CHECK(x.grad()[3] == -4.0f);
+
+  // a + b with only b needing a gradient moves it to b; with both, a gets a copy and b the buffer.
+  Var<float> a(Tensor<float>({4}, {1, 1, 1, 1})), b(Tensor<float>({4}, {2, 2, 2, 2}), true);
+  Tensor<float> g({4}, {0.5f, -1, 2, 3});
+  const float* g_data = g.data();
+  (a + b).backward(std::move(g));
+  CHECK(b.grad().data() == g_data);
+  Var<float> c(Tensor<float>({4}, {1, 1, 1, 1}), true), d(Tensor<float>({4}, {2, 2, 2, 2}), true);
+  Tensor<float> h({4}, {0.5f, -1, 2, 3});
+  const float* h_data = h.data();
+  (c + d).backward(std::move(h));
+  CHECK(c.grad().data() != h_data);
+  CHECK(d.grad().data() == h_data);
+  for (Index i = 0; i < 4; ++i) CHECK(c.grad()[i] == d.grad()[i]);
+  // x - x and x + x still sum both paths.
+  Var<float> e(Tensor<float>({2}, {1, 2}), true);
+  sum(e - e + e + e).backward();
+  CHECK(e.grad()[0] == 2.0f);
+  CHECK(e.grad()[1] == 2.0f);
+}
+
 TEST_CASE("autograd: clear errors for bad shapes", "[autograd]") {
   Var<float> a(Tensor<float>({2, 3})), b(Tensor<float>({4, 5})), c(Tensor<float>({2, 4}));
   CHECK_THROWS_WITH(matmul(a, b), Catch::Contains("matmul") && Catch::Contains("[2, 3]") && Catch::Contains("[4, 5]"));

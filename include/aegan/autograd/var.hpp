@@ -40,7 +40,10 @@ class Var;
 namespace autograd {
 template <Scalar T>
 struct Node {
-  using BackwardFn = std::function<void(const Tensor<T>& grad_output)>;
+  /// Turns this node's gradient into its parents'. The gradient is the node's own and is dropped
+  /// as soon as the closure returns, so a closure may consume it (move from it) instead of copying:
+  /// a reshape or an add passes it on without touching its values.
+  using BackwardFn = std::function<void(Tensor<T>& grad_output)>;
 
   Tensor<T> value;
   Tensor<T> grad;  // empty until a gradient arrives

@@ -51,9 +51,9 @@ template <Scalar T>
 Var<T> add(const Var<T>& a, const Var<T>& b) {
   using namespace autograd;
   Tensor<T> out = apply_binary(a.value(), b.value(), "add", [](auto x, auto y) { return x + y; });
-  return Var<T>::make(std::move(out), "add", {a, b}, [a, b](const Tensor<T>& g) {
-    if (a.requires_grad()) send_grad(a, reduce_to(Tensor<T>(g), a.shape(), "add"));
-    if (b.requires_grad()) send_grad(b, reduce_to(Tensor<T>(g), b.shape(), "add"));
+  return Var<T>::make(std::move(out), "add", {a, b}, [a, b](Tensor<T>& g) {
+    if (a.requires_grad()) send_grad(a, reduce_to(b.requires_grad() ? Tensor<T>(g) : std::move(g), a.shape(), "add"));
+    if (b.requires_grad()) send_grad(b, reduce_to(std::move(g), b.shape(), "add"));
   });
 }
 
@@ -61,9 +61,10 @@ template <Scalar T>
 Var<T> sub(const Var<T>& a, const Var<T>& b) {
   using namespace autograd;
   Tensor<T> out = apply_binary(a.value(), b.value(), "sub", [](auto x, auto y) { return x - y; });
-  return Var<T>::make(std::move(out), "sub", {a, b}, [a, b](const Tensor<T>& g) {
-    if (a.requires_grad()) send_grad(a, reduce_to(Tensor<T>(g), a.shape(), "sub"));
-    if (b.requires_grad()) send_grad(b, reduce_to(map(g, [](auto x) { return -x; }), b.shape(), "sub"));
+  return Var<T>::make(std::move(out), "sub", {a, b}, [a, b](Tensor<T>& g) {
+    Tensor<T> gb = b.requires_grad() ? map(g, [](auto x) { return -x; }) : Tensor<T>();
+    if (a.requires_grad()) send_grad(a, reduce_to(std::move(g), a.shape(), "sub"));
+    if (b.requires_grad()) send_grad(b, reduce_to(std::move(gb), b.shape(), "sub"));
   });
 }
 

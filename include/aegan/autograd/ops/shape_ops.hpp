@@ -33,8 +33,8 @@ inline Shape infer_shape(const Shape& from, std::initializer_list<Index> request
 template <Scalar T>
 Var<T> reshape(const Var<T>& x, const Shape& shape) {
   Tensor<T> out = x.value().reshape(shape);
-  return Var<T>::make(std::move(out), "reshape", {x}, [x](const Tensor<T>& g) {
-    autograd::send_grad(x, g.reshape(x.shape()));
+  return Var<T>::make(std::move(out), "reshape", {x}, [x](Tensor<T>& g) {
+    autograd::send_grad(x, std::move(g).reshape(x.shape()));
   });
 }
 template <Scalar T>
