@@ -169,7 +169,7 @@ def main():
                          "threads from spinning, the only setting that gives sane 2-thread timings when other jobs "
                          "share the cores; the default (unset) spins, which is fastest on an idle machine")
     ap.add_argument("--stat", choices=["median", "min"], default="median",
-                    help="how the rounds of one row combine (min is the steadier on a busy machine)")
+                    help="how the samples (timed blocks) of one row combine (min is the steadier on a busy machine)")
     args = ap.parse_args()
     if args.rounds < 1 or args.repetitions < 1 or args.min_time <= 0:
         ap.error(f"--rounds and --repetitions must be at least 1 and --min-time positive, got "
