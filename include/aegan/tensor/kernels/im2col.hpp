@@ -136,14 +136,11 @@ void patch_rows(Index C, Index kh, Index kw_runtime, Index Ho, Index Wo, Index s
     }
 }
 
-template <bool Scatter, Scalar T>
-void patch_rows(const Conv2dGeometry& g, T* padded, T* rows) {
-  const Index plane = padded_plane<T>(g), Wp = g.in_w + 2 * g.pad_w;
-  const auto run = [&]<Index KW>() {
-    patch_rows<KW, Scatter>(g.in_channels, g.kernel_h, g.kernel_w, g.out_h, g.out_w, g.stride_h, g.stride_w, plane, Wp,
-                            padded, rows);
-  };
-  switch (g.kernel_w) {  // compile-time widths for the common kernels
+/// run.template operator()<KW>() with the kernel width kw as a compile-time KW for the common
+/// kernels (1 to 5), and KW = 0 (read at run time) otherwise.
+template <class Run>
+void with_kernel_width(Index kw, const Run& run) {
+  switch (kw) {
     case 1: run.template operator()<1>(); break;
     case 2: run.template operator()<2>(); break;
     case 3: run.template operator()<3>(); break;
@@ -151,6 +148,15 @@ void patch_rows(const Conv2dGeometry& g, T* padded, T* rows) {
     case 5: run.template operator()<5>(); break;
     default: run.template operator()<0>(); break;
   }
+}
+
+template <bool Scatter, Scalar T>
+void patch_rows(const Conv2dGeometry& g, T* padded, T* rows) {
+  const Index plane = padded_plane<T>(g), Wp = g.in_w + 2 * g.pad_w;
+  with_kernel_width(g.kernel_w, [&]<Index KW>() {
+    patch_rows<KW, Scatter>(g.in_channels, g.kernel_h, g.kernel_w, g.out_h, g.out_w, g.stride_h, g.stride_w, plane, Wp,
+                            padded, rows);
+  });
 }
 
 /// The loop over rows shared by im2row_window and row2im_window_add: row k of the window is
@@ -191,14 +197,8 @@ template <bool Scatter, Scalar T>
 void window_rows(const Conv2dGeometry& g, T* const* origin, Index kc, const Index* offset, Index j0, Index nr,
                  T* window, Index ld) {
   const Index kw = g.kernel_w;
-  const auto run = [&]<Index KW>() { window_rows<KW, Scatter>(origin, kc, nr, offset + j0, window, ld); };
-  switch (j0 % kw == 0 && nr % kw == 0 ? kw : 0) {
-    case 2: run.template operator()<2>(); break;
-    case 3: run.template operator()<3>(); break;
-    case 4: run.template operator()<4>(); break;
-    case 5: run.template operator()<5>(); break;
-    default: run.template operator()<0>(); break;
-  }
+  with_kernel_width(j0 % kw == 0 && nr % kw == 0 ? kw : 0,
+                    [&]<Index KW>() { window_rows<KW, Scatter>(origin, kc, nr, offset + j0, window, ld); });
 }
 }  // namespace detail
 
