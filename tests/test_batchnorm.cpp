@@ -9,6 +9,7 @@
 #include "support/tensors.hpp"
 
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -283,8 +284,9 @@ TEMPLATE_TEST_CASE("batch norm with a fused rectifier equals the rectifier after
   using T = TestType;
   using aegan::test::max_abs_diff;
   Rng rng(11);
-  // [N, C] takes the channel-block path; the others the per-channel one.
-  const std::vector<Shape> shapes{{16, 40}, {5, 3}, {4, 3, 5}, {6, 4, 7, 7}, {2, 3, 3, 2}};
+  // [N, C] takes the channel-block path ([3, 300] more than one block); the others the per-channel
+  // one, with runs shorter than, equal to and longer than one 16-lane sweep (5, 49, 6, 16, 196).
+  const std::vector<Shape> shapes{{16, 40}, {3, 300}, {5, 3}, {4, 3, 5}, {6, 4, 7, 7}, {2, 3, 3, 2}, {2, 2, 4, 4}, {2, 2, 14, 14}};
   int trial = 0;
   for (const Shape& shape : shapes)
     for (bool training : {true, false})
@@ -359,6 +361,40 @@ TEMPLATE_TEST_CASE("batch norm with a fused rectifier equals the rectifier after
                                                            nullptr, true, out.data(), nullptr, nullptr,
                                                            aegan::kernels::Rectifier<T>{T(0)}),
                     Catch::Contains("needs its output"));
+}
+
+TEMPLATE_TEST_CASE("batch_norm_backward may write dx over dy, with the bits of a separate dx", "[batchnorm]", float,
+                   double) {
+  using T = TestType;
+  namespace k = aegan::kernels;
+  Rng rng(12);
+  // Runs of 1 (the channel-block path, one block and three), 5, 16, 49 and 196 values.
+  const std::vector<k::ChannelLayout> layouts{{7, 40, 1}, {5, 600, 1}, {4, 3, 5}, {3, 2, 16}, {6, 4, 49}, {2, 3, 196}};
+  for (const auto& l : layouts)
+    for (int threads : {1, 2})
+      for (bool batch_stats : {true, false})
+        for (bool rectified : {false, true}) {
+          INFO("layout [" << l.outer << ", " << l.channels << ", " << l.inner << "] threads=" << threads
+                          << " batch_stats=" << batch_stats << " rectified=" << rectified);
+          ThreadGuard guard(threads);
+          const Index n = l.outer * l.channels * l.inner, C = l.channels;
+          const Tensor<T> x = randn<T>({n}, rng, 0.5, 2.0), dy = randn<T>({n}, rng), w = randn<T>({C}, rng, 1.0, 0.3);
+          Tensor<T> y({n}), mean({C}), invstd({C}), var({C});
+          const std::optional<k::Rectifier<T>> rect =
+              rectified ? std::optional<k::Rectifier<T>>(k::Rectifier<T>{T(0.2)}) : std::nullopt;
+          k::batch_norm_forward_train<T>(l, x.data(), w.data(), nullptr, 1e-5, y.data(), mean.data(), invstd.data(),
+                                         var.data(), rect);
+          Tensor<T> dx({n}), dw({C}), db({C}), dw2({C}), db2({C});
+          k::batch_norm_backward<T>(l, x.data(), dy.data(), mean.data(), invstd.data(), w.data(), batch_stats, dx.data(),
+                                    dw.data(), db.data(), rect, y.data());
+          Tensor<T> in_place = dy;
+          k::batch_norm_backward<T>(l, x.data(), in_place.data(), mean.data(), invstd.data(), w.data(), batch_stats,
+                                    in_place.data(), dw2.data(), db2.data(), rect, y.data());
+          CHECK(aegan::test::max_abs_diff(in_place, dx) == 0.0);
+          CHECK(aegan::test::max_abs_diff(dw2, dw) == 0.0);
+          CHECK(aegan::test::max_abs_diff(db2, db) == 0.0);
+          CHECK(aegan::test::max_abs_diff(dx, dy) > 0.0);  // dx is not dy: the comparison above means something
+        }
 }
 
 TEST_CASE("Sequential runs a BatchNorm and the rectifier after it as one fused layer, with unchanged results",

@@ -80,17 +80,18 @@ Var<T> batch_norm_impl(const Var<T>& x, const Var<T>& weight, const Var<T>& bias
   // The rectifier's derivative is read off the recorded output, in place (the closure lives in
   // y's own node, as in record_conv).
   const Tensor<T>* saved = &y.node()->value;
-  y.node()->backward = [x, weight, bias, mean, invstd, layout, batch_stats, rectifier, saved](const Tensor<T>& gy) {
+  // dx is written over gy, which is this node's to consume: the kernel reads each value before it
+  // overwrites it, and the pass then costs no fresh buffer (whose cache lines it would first read).
+  y.node()->backward = [x, weight, bias, mean, invstd, layout, batch_stats, rectifier, saved](Tensor<T>& gy) {
     const bool gw = weight.defined() && weight.requires_grad();
     const bool gb = bias.defined() && bias.requires_grad();
-    Tensor<T> dx, dw, db;
-    if (x.requires_grad()) dx = Tensor<T>::uninitialized(x.shape());
+    Tensor<T> dw, db;
     if (gw) dw = Tensor<T>::uninitialized(weight.shape());
     if (gb) db = Tensor<T>::uninitialized(bias.shape());
     kernels::batch_norm_backward(layout, x.value().data(), gy.data(), mean->data(), invstd->data(),
-                                 weight.defined() ? weight.value().data() : nullptr, batch_stats, dx.data(), dw.data(),
-                                 db.data(), rectifier, saved->data());
-    if (x.requires_grad()) send_grad(x, std::move(dx));
+                                 weight.defined() ? weight.value().data() : nullptr, batch_stats,
+                                 x.requires_grad() ? gy.data() : nullptr, dw.data(), db.data(), rectifier, saved->data());
+    if (x.requires_grad()) send_grad(x, std::move(gy));
     if (gw) send_grad(weight, std::move(dw));
     if (gb) send_grad(bias, std::move(db));
   };
