@@ -18,10 +18,11 @@ Var<T> pointwise(const Var<T>& x, const char* op, bool save_output, Fwd fwd, Bwd
   // The closure is stored in y's own node and only runs while backward() holds that node, so it
   // reads the saved output in place rather than keeping a copy of it (as PyTorch saves outputs).
   const Tensor<T>* saved = save_output ? &y.node()->value : nullptr;
-  y.node()->backward = [x, saved, bwd](const Tensor<T>& g) {
-    Tensor<T> gx = Tensor<T>::uninitialized(g.shape());
-    kernels::binary(saved ? *saved : x.value(), g, gx, bwd);
-    send_grad(x, std::move(gx));
+  // The input's gradient is computed over g, the node's own to consume (binary reads each value
+  // before it writes that position).
+  y.node()->backward = [x, saved, bwd](Tensor<T>& g) {
+    kernels::binary(saved ? *saved : x.value(), g, g, bwd);
+    send_grad(x, std::move(g));
   };
   return y;
 }

@@ -32,6 +32,7 @@ void unary(const Tensor<T>& in, Tensor<T>& out, F f) {
 }
 
 /// out[i] = f(a[i], b[i]) for same-shape a and b; f generic over Eigen arrays or scalar, as in unary().
+/// out may be a or b itself (each position is read before it is written).
 template <Scalar T, class F>
 void binary(const Tensor<T>& a, const Tensor<T>& b, Tensor<T>& out, F f) {
   const T* x = a.data();
