@@ -5,6 +5,7 @@
 #include <aegan/aegan.hpp>
 #include <aegan/testing/gradcheck.hpp>
 
+#include "support/fusion.hpp"
 #include "support/tensors.hpp"
 
 #include <limits>
@@ -197,6 +198,37 @@ TEST_CASE("Flatten and Unflatten bridge image and dense layers", "[reshape]") {
              Contains("Unflatten(dim=1, sizes=[2, 3, 5])") && Contains("[4, 31]"));
   CHECK_THAT(message_of([&] { aegan::nn::Flatten<double>(3)(Var<double>(Tensor<double>({4, 31}))); }),
              Contains("Flatten(start_dim=3") && Contains("[4, 31]"));
+}
+
+TEST_CASE("Sequential reads a Flatten before a Linear in place, with unchanged results and errors", "[reshape][nn]") {
+  using namespace aegan::nn;
+  Rng init(7), rng(8);
+  // The critic's tail: conv, rectifier, Flatten, Linear.
+  Sequential<double> net(Conv2d<double>(Conv2dOptions(2, 3, 3).padding(1), init), LeakyReLU<double>(0.2), Flatten<double>(),
+                         Linear<double>(3 * 4 * 5, 6, init), ReLU<double>(), Linear<double>(6, 1, init));
+  const auto x = randn<double>({5, 2, 4, 5}, rng);
+  const auto seed = randn<double>({5, 1}, rng);
+  const auto separate = aegan::test::run_pass(net, x, seed, /*fused=*/false);
+  const auto fused = aegan::test::run_pass(net, x, seed, /*fused=*/true);
+  CHECK(separate.ops == std::vector<std::string>{"linear", "relu", "linear", "reshape", "leaky_relu", "conv2d"});
+  CHECK(fused.ops == std::vector<std::string>{"linear", "relu", "linear", "conv2d_rectified"});  // no reshape
+  REQUIRE(fused.values.size() == separate.values.size());
+  for (std::size_t k = 0; k < fused.values.size(); ++k) CHECK(max_abs_diff(fused.values[k], separate.values[k]) == 0.0);
+  CHECK(fused.values[1].shape() == x.shape());  // the input's gradient, back in the input's shape
+
+  // Only a Flatten of every dimension after the first fuses, and only into a Linear that takes its
+  // result: anything else runs unfused and fails, if it does, with the unfused error.
+  using Catch::Matchers::Contains;
+  Sequential<double> wrong(Flatten<double>(), Linear<double>(7, 2, init));
+  CHECK_THAT(message_of([&] { wrong(Var<double>(x)); }), Contains("Linear(7 -> 2)") && Contains("[5, 40]"));
+  Sequential<double> rank1(Flatten<double>(), Linear<double>(1, 2, init));
+  CHECK_THAT(message_of([&] { rank1(Var<double>(Tensor<double>({4}))); }), Contains("Flatten(start_dim=1"));
+  Sequential<double> partial(Flatten<double>(2), Linear<double>(20, 2, init));
+  CHECK_THAT(message_of([&] { partial(Var<double>(x)); }), Contains("Linear(20 -> 2)") && Contains("[5, 2, 20]"));
+  CHECK(Sequential<double>(Flatten<double>(), Linear<double>(3, 2, init))(Var<double>(randn<double>({4, 3}, rng))).shape() ==
+        Shape{4, 2});
+  CHECK_THROWS_WITH(aegan::autograd::linear_impl(Var<double>(x), Var<double>(Tensor<double>({2, 7})), Var<double>(), true),
+                    Contains("expected [N, 7], flattened"));
 }
 
 TEMPLATE_TEST_CASE("Dropout2d zeroes whole channels and scales the rest", "[dropout2d]", float, double) {

@@ -1,4 +1,6 @@
 #pragma once
+#include <optional>
+
 #include "aegan/autograd/ops/matmul.hpp"
 #include "aegan/nn/init.hpp"
 #include "aegan/nn/module.hpp"
@@ -44,6 +46,12 @@ class Linear : public Module<T> {
       throw ShapeError(type_name() + ": input " + x.shape().to_string() + ", expected [N, " +
                        std::to_string(options_.in_features()) + "]");
     return linear(x, weight, bias);
+  }
+  /// A Flatten before this layer, fused: x [N, ...] read as [N, in_features] where it lies.
+  /// Other inputs take the unfused path, so its errors name the layer that rejects them.
+  std::optional<Var<T>> forward_flattened(const Var<T>& x) override {
+    if (x.value().rank() < 2 || x.shape().numel_from(1) != options_.in_features()) return std::nullopt;
+    return autograd::linear_impl(x, weight, bias, /*flatten_input=*/true);
   }
   std::string type_name() const override {
     return "Linear(" + std::to_string(options_.in_features()) + " -> " + std::to_string(options_.out_features()) + ")";

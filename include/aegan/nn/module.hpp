@@ -47,6 +47,15 @@ class Module {
     (void)input, (void)negative_slope;
     return std::nullopt;
   }
+  /// Layer fusion for nn::Sequential, as above. A module that merges every dimension after the
+  /// first ([N, C, H, W] -> [N, C·H·W]) says so; a module that can read its input that way in
+  /// place returns forward(flattened input) from forward_flattened, with the same values and
+  /// gradients and without the flattened copy (or nothing, and the two run one after the other).
+  virtual bool flattens_to_rows() const { return false; }
+  virtual std::optional<Var<T>> forward_flattened(const Var<T>& input) {
+    (void)input;
+    return std::nullopt;
+  }
 
   /// A short type description used in error messages and summaries, e.g. "Linear(784 -> 32)".
   virtual std::string type_name() const { return "Module"; }

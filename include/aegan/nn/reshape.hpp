@@ -29,6 +29,7 @@ class Flatten : public Module<T> {
     for (int i = b + 1; i < r; ++i) dims.push_back(s[i]);
     return reshape(x, Shape(std::span<const Index>(dims)));
   }
+  bool flattens_to_rows() const override { return start_ == 1 && end_ == -1; }
   std::string type_name() const override {
     return "Flatten(start_dim=" + std::to_string(start_) + ", end_dim=" + std::to_string(end_) + ")";
   }

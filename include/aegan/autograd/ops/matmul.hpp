@@ -29,15 +29,20 @@ Var<T> matmul(const Var<T>& a, const Var<T>& b) {
   });
 }
 
-/// x [N, in] · weight[out, in]ᵀ + bias[out] -> [N, out]. Pass an undefined Var for no bias.
+namespace autograd {
+/// linear() below; with flatten_input, x may be [N, ...] with in values after its first
+/// dimension, read as [N, in] in place (nn::Sequential's Flatten + Linear), and its gradient
+/// arrives in x's shape.
 template <Scalar T>
-Var<T> linear(const Var<T>& x, const Var<T>& weight, const Var<T>& bias = {}) {
+Var<T> linear_impl(const Var<T>& x, const Var<T>& weight, const Var<T>& bias, bool flatten_input) {
   using kernels::Trans;
   if (weight.value().rank() != 2) throw ShapeError("linear: weight must be [out, in], got " + weight.shape().to_string());
   const Index out_f = weight.dim(0), in_f = weight.dim(1);
-  if (x.value().rank() != 2 || x.dim(1) != in_f)
+  const bool rows = flatten_input ? x.value().rank() >= 2 && x.shape().numel_from(1) == in_f
+                                  : x.value().rank() == 2 && x.dim(1) == in_f;
+  if (!rows)
     throw ShapeError("linear: input " + x.shape().to_string() + " does not match weight " + weight.shape().to_string() +
-                     " (expected [N, " + std::to_string(in_f) + "])");
+                     " (expected [N, " + std::to_string(in_f) + "]" + (flatten_input ? ", flattened" : "") + ")");
   if (bias.defined() && !(bias.shape() == Shape{out_f}))
     throw ShapeError("linear: bias " + bias.shape().to_string() + " does not match weight " +
                      weight.shape().to_string() + " (expected [" + std::to_string(out_f) + "])");
@@ -54,7 +59,7 @@ Var<T> linear(const Var<T>& x, const Var<T>& weight, const Var<T>& bias = {}) {
     if (x.requires_grad()) {
       Tensor<T> gx = Tensor<T>::uninitialized({N, in_f});
       kernels::gemm(Trans::No, Trans::No, N, in_f, out_f, T(1), g.data(), weight.value().data(), T(0), gx.data());
-      autograd::send_grad(x, std::move(gx));
+      autograd::send_grad(x, std::move(gx).reshape(x.shape()));
     }
     if (weight.requires_grad()) {
       Tensor<T> gw = Tensor<T>::uninitialized({out_f, in_f});
@@ -67,6 +72,13 @@ Var<T> linear(const Var<T>& x, const Var<T>& weight, const Var<T>& bias = {}) {
       autograd::send_grad(bias, std::move(gb));
     }
   });
+}
+}  // namespace autograd
+
+/// x [N, in] · weight[out, in]ᵀ + bias[out] -> [N, out]. Pass an undefined Var for no bias.
+template <Scalar T>
+Var<T> linear(const Var<T>& x, const Var<T>& weight, const Var<T>& bias = {}) {
+  return autograd::linear_impl(x, weight, bias, /*flatten_input=*/false);
 }
 
 }  // namespace aegan
