@@ -67,6 +67,14 @@ TEST_CASE("gemm: large shapes of the conv layers, K = 0 and beta with NaN-free C
   check_gemm<float>(128, 49 * 64, 1024, Trans::No, Trans::No, 1.0f, 0.0f, false, rng);  // Conv2d 64->128 on 14x14
   check_gemm<float>(1024, 196, 128, Trans::Yes, Trans::No, 1.0f, 0.0f, false, rng);     // ConvTranspose2d 128->64
   check_gemm<float>(64, 784, 256, Trans::No, Trans::Yes, 1.0f, 0.0f, true, rng);        // Linear with bias
+  // One column: a critic's Linear(6272 -> 1), with and without bias, and odd sizes for the row
+  // groups and the 16-lane tail (the AVX-512 kernel's dot-product path).
+  for (Trans tb : {Trans::No, Trans::Yes}) {
+    check_gemm<float>(64, 1, 6272, Trans::No, tb, 1.0f, 0.0f, true, rng);
+    check_gemm<float>(67, 1, 6272, Trans::No, tb, 1.0f, 0.0f, false, rng);
+    check_gemm<float>(7, 1, 33, Trans::No, tb, -2.0f, 0.25f, false, rng);
+    check_gemm<float>(5, 1, 1, Trans::No, tb, 0.5f, 1.0f, false, rng);
+  }
   std::vector<float> C(6, 3.0f);
   kernels::gemm<float>(Trans::No, Trans::No, 2, 3, 0, 1.0f, nullptr, nullptr, 0.5f, C.data());  // K = 0: C = beta C
   for (float c : C) CHECK(c == 1.5f);
@@ -218,4 +226,25 @@ TEST_CASE("gemm with a packed right-hand side gives the plain gemm's bits at eve
         INFO("M " << M << " N " << N << " K " << K << " threads " << threads);
         REQUIRE(packed == plain);
       }
+}
+
+TEST_CASE("gemm with one column gives the same bits at any thread count", "[gemm]") {
+  Rng rng(44);
+  for (const Index M : {5, 64, 130}) {
+    const Index K = 6272;
+    std::vector<float> A(static_cast<std::size_t>(M * K)), b(static_cast<std::size_t>(K)), bias{0.3f};
+    for (auto* v : {&A, &b})
+      for (float& x : *v) x = static_cast<float>(rng.uniform(-1, 1));
+    std::vector<std::vector<float>> C;
+    for (int threads : {1, 2, 3}) {
+      const int previous = num_threads();
+      set_num_threads(threads);
+      C.emplace_back(static_cast<std::size_t>(M));
+      kernels::gemm_bias(Trans::No, Trans::Yes, M, 1, K, A.data(), b.data(), bias.data(), C.back().data());
+      set_num_threads(previous);
+    }
+    INFO("M " << M);
+    CHECK(C[1] == C[0]);
+    CHECK(C[2] == C[0]);
+  }
 }

@@ -15,12 +15,14 @@
 //  - op(A) is read in place when it is A (8 rows, one broadcast each per k), packed into [kc][8]
 //    tiles when it is Aᵀ (whose columns would be strided), or gathered as rows[i][cols[k]] when
 //    it is never stored (Gathered: a convolution's patches, read from the padded image).
+//  - One column (N = 1) of a plain A is a dot product per row instead (gemv_rows).
 // Threads split C into column blocks (or row blocks when C is narrow) with parallel_for. Every C
 // element is summed in the same k order whatever the split, so results do not depend on the
 // thread count.
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "aegan/tensor/kernels/scratch.hpp"
@@ -347,13 +349,52 @@ void sgemm(Index M, Index N, Index K, float alpha, const float* A, const float* 
   });
 }
 
+/// C = alpha A b + beta C (+ bias[0]) for one column (N = 1) and A itself (not Aᵀ), whose rows
+/// are contiguous: one dot product per row, 16 lanes wide and folded in a fixed order. The tiled
+/// kernel would pad b to a 16-wide panel and carry 15 zeros in every FMA (a critic's
+/// Linear(6272 -> 1) on a batch of 64: 0.27 ms against 0.05). Rows go four at a time for four
+/// independent FMA chains; each row's arithmetic is the same whichever group or thread it is in.
+inline void gemv_rows(Index M, Index K, float alpha, const float* A, const float* b, float beta, const float* bias,
+                      float* C) {
+  auto finish = [&](Index i, __m512 acc) {
+    float out = std::fma(_mm512_reduce_add_ps(acc), alpha, bias ? bias[0] : 0.0f);
+    if (beta != 0.0f) out = std::fma(beta, C[i], out);
+    C[i] = out;
+  };
+  parallel_for(M, std::max<Index>(4, kMinFlopsPerThread / (2 * K)), [&](Index i0, Index i1) {
+    Index i = i0;
+    for (; i + 4 <= i1; i += 4) {
+      __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+      for (Index k = 0; k < K; k += 16) {
+        const __mmask16 m = tail_mask(K - k);
+        const __m512 bv = _mm512_maskz_loadu_ps(m, b + k);
+        for (int r = 0; r < 4; ++r) acc[r] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, A + (i + r) * K + k), bv, acc[r]);
+      }
+      for (int r = 0; r < 4; ++r) finish(i + r, acc[r]);
+    }
+    for (; i < i1; ++i) {
+      __m512 acc = _mm512_setzero_ps();
+      for (Index k = 0; k < K; k += 16) {
+        const __mmask16 m = tail_mask(K - k);
+        acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, A + i * K + k), _mm512_maskz_loadu_ps(m, b + k), acc);
+      }
+      finish(i, acc);
+    }
+  });
+}
+
 /// C = alpha op(A) op(B) + beta C (+ bias, a length-N row added to every row, when not null).
 /// op(A) is M x K, op(B) is K x N, C is M x N; all row-major and densely packed. M, N >= 1.
 /// `panels`, when not null, is op(B) already packed by pack_b_panels (B is then not read).
+/// One column of a plain A (N = 1, no panels) is a dot product per row (gemv_rows).
 inline void sgemm(bool ta, bool tb, Index M, Index N, Index K, float alpha, const float* A, const float* B, float beta,
                   const float* bias, float* C, const float* panels = nullptr) {
   if (K == 0) {  // no products: C = beta·C + bias
     for (Index i = 0; i < M * N; ++i) C[i] = (beta == 0.0f ? 0.0f : beta * C[i]) + (bias ? bias[i % N] : 0.0f);
+    return;
+  }
+  if (N == 1 && !ta && !panels) {  // op(B) is a contiguous K-vector either way round
+    gemv_rows(M, K, alpha, A, B, beta, bias, C);
     return;
   }
   if (!ta && !tb) sgemm<false, false>(M, N, K, alpha, A, B, beta, bias, C, panels);
