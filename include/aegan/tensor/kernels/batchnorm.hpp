@@ -123,6 +123,22 @@ inline ChannelStats channel_stats(double sum, double squares, double count, doub
   return st;
 }
 
+/// What the backward pass makes of a channel's two gradient sums: its weight and bias gradients
+/// and the factors of dx = k·dy + c1·(x - mean) + c0 (c1 = c0 = 0 for constant statistics).
+template <Scalar T>
+struct ChannelGradient {
+  T dweight, dbias, k, c1, c0;
+};
+
+template <Scalar T>
+ChannelGradient<T> channel_gradient(double sum_dy, double sum_dy_xmu, double invstd, double weight, bool batch_stats,
+                                    double count) {
+  const double k = weight * invstd;
+  return {static_cast<T>(sum_dy_xmu * invstd), static_cast<T>(sum_dy), static_cast<T>(k),
+          static_cast<T>(batch_stats ? -k * invstd * invstd * sum_dy_xmu / count : 0.0),
+          static_cast<T>(batch_stats ? -k * sum_dy / count : 0.0)};
+}
+
 /// The forward pass for inner > 1: each channel's N runs of `inner` values in turn.
 template <Scalar T, bool Rectified>
 void forward_planes(const ChannelLayout& l, const T* x, const T* weight, const T* bias, double eps, T* y, T* mean,
@@ -233,14 +249,12 @@ void backward_planes(const ChannelLayout& l, const T* x, const T* dy, const T* m
           sum_dy_xmu[c - b] += static_cast<double>(sums[1]);
         }
     for (Index c = b; c < e; ++c) {
-      const double is = static_cast<double>(invstd[c]);
       const std::size_t j = static_cast<std::size_t>(c - b);
-      if (dweight) dweight[c] = static_cast<T>(sum_dy_xmu[j] * is);
-      if (dbias) dbias[c] = static_cast<T>(sum_dy[j]);
-      const double kc = affine_weight(weight, c) * is;
-      k[j] = static_cast<T>(kc);
-      c1[j] = static_cast<T>(batch_stats ? -kc * is * is * sum_dy_xmu[j] / count : 0.0);
-      c0[j] = static_cast<T>(batch_stats ? -kc * sum_dy[j] / count : 0.0);
+      const auto cg = channel_gradient<T>(sum_dy[j], sum_dy_xmu[j], static_cast<double>(invstd[c]),
+                                          affine_weight(weight, c), batch_stats, count);
+      if (dweight) dweight[c] = cg.dweight;
+      if (dbias) dbias[c] = cg.dbias;
+      k[j] = cg.k, c1[j] = cg.c1, c0[j] = cg.c0;
     }
     if (!dx) return;
     for (Index n = 0; n < outer; ++n)
@@ -284,13 +298,11 @@ void backward_rows(const ChannelLayout& l, const T* x, const T* dy, const T* mea
         }
       for (Index j = 0; j < len; ++j) {
         const Index c = first + j;
-        const double is = static_cast<double>(invstd[c]);
-        if (dweight) dweight[c] = static_cast<T>(sum_dy_xmu[j] * is);
-        if (dbias) dbias[c] = static_cast<T>(sum_dy[j]);
-        const double kc = affine_weight(weight, c) * is;
-        k[j] = static_cast<T>(kc);
-        c1[j] = static_cast<T>(batch_stats ? -kc * is * is * sum_dy_xmu[j] / count : 0.0);
-        c0[j] = static_cast<T>(batch_stats ? -kc * sum_dy[j] / count : 0.0);
+        const auto cg = channel_gradient<T>(sum_dy[j], sum_dy_xmu[j], static_cast<double>(invstd[c]),
+                                            affine_weight(weight, c), batch_stats, count);
+        if (dweight) dweight[c] = cg.dweight;
+        if (dbias) dbias[c] = cg.dbias;
+        k[j] = cg.k, c1[j] = cg.c1, c0[j] = cg.c0;
       }
       if (!dx) continue;
       for (Index n = 0; n < N; ++n) {
