@@ -357,29 +357,30 @@ void sgemm(Index M, Index N, Index K, float alpha, const float* A, const float* 
 inline void gemv_rows(Index M, Index K, float alpha, const float* A, const float* b, float beta, const float* bias,
                       float* C) {
   auto finish = [&](Index i, __m512 acc) {
-    float out = std::fma(_mm512_reduce_add_ps(acc), alpha, bias ? bias[0] : 0.0f);
+    // The 16 lanes folded pairwise through memory: GCC 12's _mm512_reduce_add_ps passes an
+    // undefined vector to an extract, and -Wmaybe-uninitialized fires in user code that inlines it.
+    alignas(64) float lanes[16];
+    _mm512_store_ps(lanes, acc);
+    for (int width = 8; width >= 1; width /= 2)
+      for (int l = 0; l < width; ++l) lanes[l] += lanes[l + width];
+    float out = std::fma(lanes[0], alpha, bias ? bias[0] : 0.0f);
     if (beta != 0.0f) out = std::fma(beta, C[i], out);
     C[i] = out;
   };
+  auto dot_rows = [&]<int R>(Index i) {  // rows [i, i + R), one FMA chain each
+    __m512 acc[R];
+    for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
+    for (Index k = 0; k < K; k += 16) {
+      const __mmask16 m = tail_mask(K - k);
+      const __m512 bv = _mm512_maskz_loadu_ps(m, b + k);
+      for (int r = 0; r < R; ++r) acc[r] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, A + (i + r) * K + k), bv, acc[r]);
+    }
+    for (int r = 0; r < R; ++r) finish(i + r, acc[r]);
+  };
   parallel_for(M, std::max<Index>(4, kMinFlopsPerThread / (2 * K)), [&](Index i0, Index i1) {
     Index i = i0;
-    for (; i + 4 <= i1; i += 4) {
-      __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-      for (Index k = 0; k < K; k += 16) {
-        const __mmask16 m = tail_mask(K - k);
-        const __m512 bv = _mm512_maskz_loadu_ps(m, b + k);
-        for (int r = 0; r < 4; ++r) acc[r] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, A + (i + r) * K + k), bv, acc[r]);
-      }
-      for (int r = 0; r < 4; ++r) finish(i + r, acc[r]);
-    }
-    for (; i < i1; ++i) {
-      __m512 acc = _mm512_setzero_ps();
-      for (Index k = 0; k < K; k += 16) {
-        const __mmask16 m = tail_mask(K - k);
-        acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, A + i * K + k), _mm512_maskz_loadu_ps(m, b + k), acc);
-      }
-      finish(i, acc);
-    }
+    for (; i + 4 <= i1; i += 4) dot_rows.template operator()<4>(i);
+    for (; i < i1; ++i) dot_rows.template operator()<1>(i);
   });
 }
 
