@@ -14,7 +14,11 @@ ratio is reported (the "status" column), never an error.
 
   benchmarks/compare.py [--build-dir build-bench] [--family dense] [--rounds 3] [--min-time 0.3]
                         [--repetitions 5] [--filter REGEX] [--threads 1,2] [--stat median|min] [--omp-wait-policy active|passive]
-                        [--quiet SECONDS] [--nice N] [--markdown FILE] [--json FILE]
+                        [--quiet SECONDS] [--nice N] [--markdown FILE] [--json FILE] [--allow-reference-blas]
+
+Refuses to run (status 2) when PyTorch would use Debian's reference BLAS instead of an optimised one
+(install libopenblas0-openmp), unless --allow-reference-blas; the footer names the CPU and
+PyTorch's BLAS / oneDNN libraries, since the ratios depend on both.
 """
 import argparse
 import json
@@ -95,6 +99,44 @@ def run_torch(script, args):
     return {r["name"]: r.get("samples_ns", [r["time_ns"]]) for r in data["rows"]}, data.get("torch", "?")
 
 
+def probe_torch(python, torch_dir):
+    """The PyTorch side's version and math libraries (common.runtime), before anything is timed."""
+    code = f"import sys; sys.path.insert(0, {torch_dir!r}); import common; common.main_runtime()"
+    return run_json([python, "-c", code])
+
+
+# Debian's netlib BLAS (package libblas3), which python3-torch falls back to when no optimised BLAS
+# is installed: its matrix products run several times slower than OpenBLAS's, so a table against it
+# flatters aegan (on an AMD EPYC: PyTorch's dcgan step 584 ms against 116 ms with OpenBLAS).
+REFERENCE_BLAS = re.compile(r"/blas/libblas\.so")
+OPTIMISED_BLAS = re.compile(r"openblas|blis|mkl|flexiblas")
+
+
+def reference_blas(libraries):
+    """The reference BLAS PyTorch would run on, or None when an optimised one is mapped."""
+    if any(OPTIMISED_BLAS.search(os.path.basename(p)) for p in libraries):
+        return None
+    return next((p for p in libraries if REFERENCE_BLAS.search(p)), None)
+
+
+def cpu_model():
+    """The first CPU's model name with its family and model numbers (VMs often mask the name)."""
+    fields = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if not line.strip():
+                    break
+                key, _, value = line.partition(":")
+                fields[key.strip()] = value.strip()
+    except OSError:
+        pass
+    name = fields.get("model name", "?")
+    if "cpu family" in fields and "model" in fields:
+        name += f" (family {fields['cpu family']}, model {fields['model']})"
+    return name
+
+
 def runnable():
     """Processes running or ready to run right now (this one included), from /proc/stat."""
     try:
@@ -170,6 +212,9 @@ def main():
                          "share the cores; the default (unset) spins, which is fastest on an idle machine")
     ap.add_argument("--stat", choices=["median", "min"], default="median",
                     help="how the samples (timed blocks) of one row combine (min is the steadier on a busy machine)")
+    ap.add_argument("--allow-reference-blas", action="store_true",
+                    help="time PyTorch even when it would run on Debian's reference (netlib) BLAS, whose slow "
+                         "matrix products make every ratio look better than it is")
     args = ap.parse_args()
     if args.rounds < 1 or args.repetitions < 1 or args.min_time <= 0:
         ap.error(f"--rounds and --repetitions must be at least 1 and --min-time positive, got "
@@ -193,6 +238,20 @@ def main():
         print(f"compare.py: no bench_<family> binary in {bench_dir} has a PyTorch script in {torch_dir}", file=sys.stderr)
         return 2
 
+    try:
+        runtime = probe_torch(args.python, torch_dir)
+    except (RunError, OSError) as e:
+        print(f"compare.py: cannot run PyTorch with {args.python}: {e}", file=sys.stderr)
+        return 1
+    libraries = runtime.get("math_libraries", [])
+    slow_blas = reference_blas(libraries)
+    if slow_blas and not args.allow_reference_blas:
+        print(f"compare.py: PyTorch would run on the reference BLAS {slow_blas}, several times slower than an "
+              "optimised one, and the ratios would flatter aegan. Install Debian's libopenblas0-openmp (the BLAS "
+              "these tables were measured with), or pass --allow-reference-blas.", file=sys.stderr)
+        return 2
+    cpu = cpu_model()
+
     load_before = loadavg()
     if load_before is not None and load_before > 1.0:
         print(f"compare.py: load average {load_before:.2f} before starting: other processes are running, "
@@ -200,7 +259,7 @@ def main():
     noisy_runs = 0
     samples = {}  # (family, row) -> {"aegan": [...], "torch": [...]}
     order = []
-    torch_version = "?"
+    torch_version = runtime.get("torch", "?")
     try:
         for rnd in range(args.rounds):
             for family in families:
@@ -257,6 +316,9 @@ def main():
     loads = "?" if load_before is None else f"{load_before:.2f} before, {load_after:.2f} after"
     print(f"\n{args.stat}s of {args.rounds} interleaved rounds x {args.repetitions} blocks per side; torch {torch_version}; "
           f"noise = (max - min) / median over blocks, worse side; load average {loads}")
+    print(f"CPU: {cpu}; PyTorch's math libraries: {', '.join(libraries) or 'none found'}")
+    if slow_blas:
+        print(f"WARNING: PyTorch ran on the reference BLAS {slow_blas}: these ratios flatter aegan")
     if args.omp_wait_policy:
         print(f"OMP_WAIT_POLICY={args.omp_wait_policy.upper()} for both sides")
     if args.quiet > 0:
@@ -271,7 +333,7 @@ def main():
                 f.write("| " + " | ".join(c) + " |\n")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"torch": torch_version, "rounds": args.rounds, "repetitions": args.repetitions, "stat": args.stat,
+            json.dump({"torch": torch_version, "cpu": cpu, "math_libraries": libraries, "rounds": args.rounds, "repetitions": args.repetitions, "stat": args.stat,
                        "rows": [{"family": k[0], "name": k[1], **samples[k]} for k in order]}, f, indent=1)
     return 0
 

@@ -5,7 +5,8 @@
 #
 # Configures a Release build with AEGAN_NATIVE=ON (-march=native) in build-bench/ (benchmarks
 # only), builds the bench_* binaries, then runs benchmarks/compare.py, which runs each binary and
-# its PyTorch twin (Debian's /usr/bin/python3 with python3-torch) alternately and prints the
+# its PyTorch twin (Debian's /usr/bin/python3 with python3-torch, and libopenblas0-openmp so that
+# PyTorch does not run on the reference BLAS: compare.py refuses that) alternately and prints the
 # table of medians and aegan/torch ratios. Environment: BUILD_DIR (default build-bench), JOBS
 # (default 1), PYTHON (default /usr/bin/python3).
 #
@@ -20,7 +21,7 @@ jobs="${JOBS:-1}"
 python="${PYTHON:-/usr/bin/python3}"
 
 if ! "$python" -c 'import torch' 2>/dev/null; then
-  echo "bench.sh: $python cannot import torch (install Debian's python3-torch, or set PYTHON)" >&2
+  echo "bench.sh: $python cannot import torch (install Debian's python3-torch and libopenblas0-openmp, or set PYTHON)" >&2
   exit 1
 fi
 

@@ -6,6 +6,7 @@ whose row names match the Google Benchmark names of the C++ binary of the same f
 """
 import argparse
 import json
+import os
 import re
 import statistics
 import sys
@@ -40,10 +41,43 @@ def measure(fn, min_time=0.3, repeats=5, warmup=5):
     return samples, per_block * repeats
 
 
+# Shared libraries that do PyTorch's dense math; which ones a process maps decides how fast its
+# Linear layers and some convolutions run.
+MATH_LIBRARIES = re.compile(r"lib(open)?blas|libblis|libflexiblas|libmkl|libdnnl|liblapack")
+
+
+def math_libraries():
+    """Paths of the BLAS / LAPACK / oneDNN libraries this process has mapped (after importing torch)."""
+    import torch  # noqa: F401  (loads them)
+
+    found = set()
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                path = line.split()[-1] if len(line.split()) >= 6 else ""
+                if MATH_LIBRARIES.search(os.path.basename(path)):
+                    found.add(path)
+    except OSError:
+        pass
+    return sorted(found)
+
+
+def runtime():
+    """What compare.py reports about the PyTorch side before it times anything."""
+    import torch
+
+    return {"torch": torch.__version__, "math_libraries": math_libraries()}
+
+
 def emit(rows):
     import torch
 
     json.dump({"torch": torch.__version__, "rows": rows}, sys.stdout, indent=1)
+    sys.stdout.write("\n")
+
+
+def main_runtime():
+    json.dump(runtime(), sys.stdout)
     sys.stdout.write("\n")
 
 
