@@ -1,5 +1,6 @@
 # Driven by ctest: builds tests/packaging/consumer against aegan in MODE find_package (after
-# installing into a scratch prefix) or add_subdirectory, then runs the consumer.
+# installing into a scratch prefix) or add_subdirectory (strict flags, warnings as errors), then
+# runs the consumer.
 set(prefix ${WORK_DIR}/prefix)
 set(build ${WORK_DIR}/${MODE})
 file(REMOVE_RECURSE ${build})
@@ -16,7 +17,9 @@ if(MODE STREQUAL "find_package")
   run(${CMAKE_COMMAND} --install ${WORK_DIR}/aegan-build)
   run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/packaging/consumer -B ${build} -DCMAKE_PREFIX_PATH=${prefix})
 else()
-  run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/packaging/consumer -B ${build} -DAEGAN_SOURCE_DIR=${SOURCE_DIR})
+  # This mode also builds the consumer the way a user's strict release build would (see its CMakeLists).
+  run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/packaging/consumer -B ${build} -DAEGAN_SOURCE_DIR=${SOURCE_DIR}
+      -DAEGAN_CONSUMER_STRICT=ON)
 endif()
 run(${CMAKE_COMMAND} --build ${build})
 run(${build}/consumer)

@@ -3,11 +3,10 @@
 // asks for N threads once and every kernel honours it.
 #include <omp.h>
 
-#include <Eigen/Core>
-
 #include <algorithm>
 
 #include "aegan/error.hpp"
+#include "aegan/tensor/eigen.hpp"
 #include "aegan/tensor/shape.hpp"
 
 namespace aegan {

@@ -12,9 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include <Eigen/Core>
-
 #include "aegan/error.hpp"
+#include "aegan/tensor/eigen.hpp"
 #include "aegan/tensor/scalar.hpp"
 #include "aegan/tensor/memory.hpp"
 #include "aegan/tensor/shape.hpp"

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include "aegan/tensor/eigen.hpp"  // first: Eigen/Core is parsed where GCC 12's false positives are off
+
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
 
