@@ -54,7 +54,8 @@ def math_libraries():
     try:
         with open("/proc/self/maps") as f:
             for line in f:
-                path = line.split()[-1] if len(line.split()) >= 6 else ""
+                fields = line.split()  # address perms offset dev inode [path]
+                path = fields[5] if len(fields) >= 6 else ""
                 if MATH_LIBRARIES.search(os.path.basename(path)):
                     found.add(path)
     except OSError:
