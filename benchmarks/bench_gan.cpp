@@ -5,6 +5,8 @@
 //                                  E(G(z)); Dx and Dz updates on detached fakes; one G+E update of
 //                                  six weighted terms; Adam everywhere; EMA of the generator
 //   dcgan_step/width:W/threads:T   the same for the dcgan preset: G(z), a Dx update, a G update, EMA
+// Counters: GFLOP, the step's matrix products (aegan::FlopCounter), and FLOP/s, their rate; over
+// one core's FMA peak it says how far the step is from the fastest any implementation could go.
 #include <benchmark/benchmark.h>
 
 #include <aegan/aegan.hpp>
@@ -36,12 +38,20 @@ void gan_step(benchmark::State& state, aegan::train::Preset preset) {
   rng.fill_uniform(real, -1.0, 1.0);
   aegan::BlockCacheScope cache;                      // as AEGANTrainer::fit does
   for (int i = 0; i < 3; ++i) trainer.step(real);  // warm-up: scratch buffers, Adam moments
+  double step_flops = 0;  // the matrix products' work (FlopCounter): the step's distance from the FMA peak
+  {
+    aegan::FlopCounter counter;
+    trainer.step(real);
+    step_flops = counter.flops();
+  }
   for (auto _ : state) {
     const auto report = trainer.step(real);
     benchmark::DoNotOptimize(report.losses.data());
     benchmark::ClobberMemory();
   }
   state.counters["cached_MiB"] = static_cast<double>(aegan::block_cache_bytes()) / (1 << 20);
+  state.counters["GFLOP"] = step_flops / 1e9;
+  state.counters["FLOP/s"] = benchmark::Counter(step_flops, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void aegan_step(benchmark::State& state) { gan_step(state, aegan::train::Preset::AEGAN); }

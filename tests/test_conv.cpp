@@ -613,6 +613,37 @@ TEST_CASE("small convolutions stay on one thread and give the threaded path's re
   CHECK(aegan::num_threads() == 2);
 }
 
+TEST_CASE("FlopCounter sees a convolution's products at any thread count: 2·N·P·Cout·Cin·k² forward, twice that backward",
+          "[conv][flops]") {
+  Rng rng(24);
+  // 9 samples of 7x7 outputs: several samples share a GEMM, and two threads split them 5 + 4.
+  const Index N = 9, Cin = 5, Cout = 6, k = 4, P = 7 * 7;
+  const auto x = randn<double>({N, Cin, 14, 14}, rng);
+  const auto w = randn<double>({Cout, Cin, k, k}, rng);
+  const auto b = randn<double>({Cout}, rng);
+  const auto seed = randn<double>({N, Cout, 7, 7}, rng);
+  const double forward = 2.0 * N * P * Cout * Cin * k * k;
+  for (int threads : {1, 2}) {
+    ThreadGuard guard(threads);
+    INFO("threads " << threads);
+    Var<double> xv(x, true), wv(w, true), bv(b, true);
+    aegan::FlopCounter counter;
+    Var<double> y = aegan::conv2d(xv, wv, bv, 2, 1);
+    CHECK(counter.flops() == forward);  // the bias is added, not multiplied: not counted
+    y.backward(seed);
+    CHECK(counter.flops() == 3 * forward);  // the data and the weight gradient, one product each
+    // The transposed convolution runs the same products the other way round.
+    aegan::FlopCounter transposed;
+    Var<double> yt(seed, true), wt(w, true);
+    aegan::conv_transpose2d(yt, wt, Var<double>(), 2, 1).backward(x);
+    CHECK(transposed.flops() == 3 * forward);
+    // Only the weight gradient when the input needs none (a network's first layer).
+    aegan::FlopCounter first_layer;
+    aegan::conv2d(Var<double>(x), wv, bv, 2, 1).backward(seed);
+    CHECK(first_layer.flops() == 2 * forward);
+  }
+}
+
 TEMPLATE_TEST_CASE("conv2d_rectified equals leaky_relu(conv2d) in values and gradients, and passes the gradient checker",
                    "[conv][gradcheck]", float, double) {
   using T = TestType;

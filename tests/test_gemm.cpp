@@ -248,3 +248,36 @@ TEST_CASE("gemm with one column gives the same bits at any thread count", "[gemm
     CHECK(C[2] == C[0]);
   }
 }
+
+TEMPLATE_TEST_CASE("FlopCounter counts 2·M·N·K per product, once per entry point, while it is open", "[gemm][flops]", float,
+                   double) {
+  using T = TestType;
+  Rng rng(45);
+  const Index M = 37, N = 50, K = 19;
+  std::vector<T> A(static_cast<std::size_t>(M * K)), B(static_cast<std::size_t>(K * N)), C(static_cast<std::size_t>(M * N)),
+      bias(static_cast<std::size_t>(N));
+  for (auto* v : {&A, &B, &bias})
+    for (T& x : *v) x = static_cast<T>(rng.uniform(-1, 1));
+  const double product = 2.0 * M * N * K;
+
+  kernels::gemm(Trans::No, Trans::No, M, N, K, T(1), A.data(), B.data(), T(0), C.data());  // before any counter
+  FlopCounter outer;
+  CHECK(outer.flops() == 0.0);
+  kernels::gemm(Trans::Yes, Trans::No, M, N, K, T(1), A.data(), B.data(), T(0), C.data());  // A stored as [K, M]
+  CHECK(outer.flops() == product);
+  {
+    FlopCounter inner;  // nested: sees only what follows it, and the outer one sees that too
+    kernels::gemm_bias(Trans::No, Trans::No, M, N, K, A.data(), B.data(), bias.data(), C.data());
+    CHECK(inner.flops() == product);  // gemm_bias is one product, not a fill plus a counted gemm
+    std::vector<T> storage(static_cast<std::size_t>(kernels::PackedRhs<T>::storage_size(K, N)) + 16);
+    T* aligned = storage.data() + (16 - reinterpret_cast<std::uintptr_t>(storage.data()) / sizeof(T) % 16) % 16;
+    const auto rhs = kernels::PackedRhs<T>::pack(Trans::No, K, N, B.data(), aligned);
+    kernels::gemm(Trans::No, M, T(1), A.data(), rhs, T(0), C.data());
+    CHECK(inner.flops() == 2 * product);
+    kernels::gemm(Trans::No, Trans::Yes, M, 1, K, T(1), A.data(), B.data(), T(0), C.data());  // one column
+    CHECK(inner.flops() == 2 * product + 2.0 * M * K);
+  }
+  CHECK(outer.flops() == 3 * product + 2.0 * M * K);
+  kernels::gemm(Trans::No, Trans::No, M, N, Index(0), T(1), A.data(), B.data(), T(0), C.data());  // K = 0: no products
+  CHECK(outer.flops() == 3 * product + 2.0 * M * K);
+}

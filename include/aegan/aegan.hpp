@@ -2,6 +2,7 @@
 // aegan: a header-only C++20 deep-learning library for autoencoders and GANs.
 // Including this one header gives the whole library; each folder's umbrella header gives a layer.
 #include "aegan/error.hpp"
+#include "aegan/tensor/flop_counter.hpp"
 #include "aegan/tensor/parallel.hpp"
 #include "aegan/tensor/rng.hpp"
 #include "aegan/tensor/tensor.hpp"

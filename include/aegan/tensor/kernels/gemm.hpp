@@ -8,6 +8,7 @@
 #include <string>
 #include <type_traits>
 
+#include "aegan/tensor/flop_counter.hpp"
 #include "aegan/tensor/tensor.hpp"
 
 #if defined(__AVX512F__) && defined(__AVX512VL__)
@@ -19,16 +20,11 @@ namespace aegan::kernels {
 
 enum class Trans { No, Yes };
 
-/// op(A) is M x K, op(B) is K x N, C is M x N; all row-major and densely packed.
+namespace detail {
+/// Eigen's GEMM behind every product that aegan's own kernel does not take (not counted here:
+/// the public entry points count each product once).
 template <Scalar T>
-void gemm(Trans ta, Trans tb, Index M, Index N, Index K, T alpha, const T* A, const T* B, T beta, T* C) {
-  if (M == 0 || N == 0) return;
-#ifdef AEGAN_SGEMM_AVX512
-  if constexpr (std::is_same_v<T, float>) {
-    detail::avx512::sgemm(ta == Trans::Yes, tb == Trans::Yes, M, N, K, alpha, A, B, beta, nullptr, C);
-    return;
-  }
-#endif
+void eigen_gemm(Trans ta, Trans tb, Index M, Index N, Index K, T alpha, const T* A, const T* B, T beta, T* C) {
   using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   Eigen::Map<RowMat> c(C, M, N);
   const Eigen::Map<const RowMat> a(A, ta == Trans::No ? M : K, ta == Trans::No ? K : M);
@@ -42,6 +38,21 @@ void gemm(Trans ta, Trans tb, Index M, Index N, Index K, T alpha, const T* A, co
   if (ta == Trans::No && tb == Trans::Yes) c.noalias() += alpha * a * b.transpose();
   if (ta == Trans::Yes && tb == Trans::No) c.noalias() += alpha * a.transpose() * b;
   if (ta == Trans::Yes && tb == Trans::Yes) c.noalias() += alpha * a.transpose() * b.transpose();
+}
+}  // namespace detail
+
+/// op(A) is M x K, op(B) is K x N, C is M x N; all row-major and densely packed.
+template <Scalar T>
+void gemm(Trans ta, Trans tb, Index M, Index N, Index K, T alpha, const T* A, const T* B, T beta, T* C) {
+  if (M == 0 || N == 0) return;
+  aegan::detail::count_product(M, N, K);
+#ifdef AEGAN_SGEMM_AVX512
+  if constexpr (std::is_same_v<T, float>) {
+    detail::avx512::sgemm(ta == Trans::Yes, tb == Trans::Yes, M, N, K, alpha, A, B, beta, nullptr, C);
+    return;
+  }
+#endif
+  detail::eigen_gemm(ta, tb, M, N, K, alpha, A, B, beta, C);
 }
 
 /// The right-hand side of products repeated with the same op(B) (a convolution's weight against
@@ -84,6 +95,7 @@ struct PackedRhs {
 template <Scalar T>
 void gemm(Trans ta, Index M, T alpha, const T* A, const PackedRhs<T>& rhs, T beta, T* C) {
   if (M == 0 || rhs.N == 0) return;
+  aegan::detail::count_product(M, rhs.N, rhs.K);
 #ifdef AEGAN_SGEMM_AVX512
   if constexpr (std::is_same_v<T, float>) {
     detail::avx512::sgemm(ta == Trans::Yes, rhs.tb == Trans::Yes, M, rhs.N, rhs.K, alpha, A, rhs.b, beta, nullptr, C,
@@ -91,7 +103,7 @@ void gemm(Trans ta, Index M, T alpha, const T* A, const PackedRhs<T>& rhs, T bet
     return;
   }
 #endif
-  gemm(ta, rhs.tb, M, rhs.N, rhs.K, alpha, A, rhs.b, beta, C);
+  detail::eigen_gemm(ta, rhs.tb, M, rhs.N, rhs.K, alpha, A, rhs.b, beta, C);
 }
 
 /// Whether gemm() takes operands that are never stored whole (RhsSource, GatheredLhs, TileSink): only
@@ -130,6 +142,7 @@ void gemm(const GatheredLhs<T>& A, Index M, T alpha, const PackedRhs<T>& rhs, T 
   if (M == 0 || rhs.N == 0) return;
 #ifdef AEGAN_SGEMM_AVX512
   if (rhs.K == 0 || !rhs.panels) throw ValueError("gemm: a GatheredLhs needs a packed right-hand side with K > 0");
+  aegan::detail::count_product(M, rhs.N, rhs.K);
   detail::avx512::sgemm(M, rhs.N, rhs.K, alpha, detail::avx512::Gathered{A.rows, A.cols}, rhs.panels, beta, C);
 #endif
 }
@@ -160,6 +173,7 @@ void gemm(Trans ta, Index M, T alpha, const T* A, const PackedRhs<T>& rhs, const
   if (rhs.K < 1 || rhs.K > kTileSinkMaxDepth || !rhs.panels)
     throw ValueError("gemm: a TileSink needs a packed right-hand side with 1 <= K <= " +
                      std::to_string(kTileSinkMaxDepth) + ", got K = " + std::to_string(rhs.K));
+  aegan::detail::count_product(M, rhs.N, rhs.K);
 #ifdef AEGAN_SGEMM_AVX512
   detail::avx512::sgemm(ta == Trans::Yes, M, rhs.N, rhs.K, alpha, A, rhs.panels,
                         detail::avx512::TileSink{sink.take, sink.context});
@@ -174,6 +188,7 @@ void gemm(Trans ta, Index M, T alpha, const T* A, const RhsSource<T>& rhs, T bet
   if (M == 0 || rhs.N == 0) return;
 #ifdef AEGAN_SGEMM_AVX512
   if (rhs.K == 0) return gemm(ta, Trans::No, M, rhs.N, Index(0), alpha, A, A, beta, C);  // C = beta·C
+  aegan::detail::count_product(M, rhs.N, rhs.K);
   detail::avx512::sgemm(ta == Trans::Yes, M, rhs.N, rhs.K, alpha, A, detail::avx512::PanelSource{rhs.fill, rhs.context},
                         beta, C);
 #endif
@@ -185,6 +200,7 @@ void gemm(Trans ta, Index M, T alpha, const T* A, const RhsSource<T>& rhs, T bet
 template <Scalar T>
 void gemm_bias(Trans ta, Trans tb, Index M, Index N, Index K, const T* A, const T* B, const T* bias, T* C) {
   if (M == 0 || N == 0) return;
+  aegan::detail::count_product(M, N, K);
 #ifdef AEGAN_SGEMM_AVX512
   if constexpr (std::is_same_v<T, float>) {
     detail::avx512::sgemm(ta == Trans::Yes, tb == Trans::Yes, M, N, K, 1.0f, A, B, 0.0f, bias, C);
@@ -193,7 +209,7 @@ void gemm_bias(Trans ta, Trans tb, Index M, Index N, Index K, const T* A, const 
 #endif
   using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   Eigen::Map<RowMat>(C, M, N).rowwise() = Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(bias, N);
-  gemm(ta, tb, M, N, K, T(1), A, B, T(1), C);
+  detail::eigen_gemm(ta, tb, M, N, K, T(1), A, B, T(1), C);
 }
 
 }  // namespace aegan::kernels
