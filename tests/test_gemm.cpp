@@ -14,6 +14,16 @@ using namespace aegan;
 using kernels::Trans;
 
 namespace {
+/// Storage for PackedRhs<T>::pack of a K x N op(B), handed out from its first 64-byte boundary, as
+/// the packed panels' aligned loads need.
+template <class T>
+struct PackedStorage {
+  PackedStorage(Index K, Index N)
+      : buffer(static_cast<std::size_t>(kernels::PackedRhs<T>::storage_size(K, N)) + 64 / sizeof(T)) {}
+  T* aligned() { return buffer.data() + (64 - reinterpret_cast<std::uintptr_t>(buffer.data()) % 64) % 64 / sizeof(T); }
+  std::vector<T> buffer;
+};
+
 template <class T>
 void check_gemm(Index M, Index N, Index K, Trans ta, Trans tb, T alpha, T beta, bool with_bias, Rng& rng) {
   std::vector<T> A(static_cast<std::size_t>(M * K)), B(static_cast<std::size_t>(K * N)), C(static_cast<std::size_t>(M * N)),
@@ -142,9 +152,8 @@ TEST_CASE("gemm with a GatheredLhs gives the bits of gemm with A stored", "[gemm
         for (Index i = 0; i < s.M; ++i)
           for (Index k = 0; k < s.K; ++k)
             A[static_cast<std::size_t>(i * s.K + k)] = rows[static_cast<std::size_t>(i)][cols[static_cast<std::size_t>(k)]];
-        std::vector<float> storage(static_cast<std::size_t>(kernels::PackedRhs<float>::storage_size(s.K, s.N)) + 16);
-        float* aligned = storage.data() + (16 - reinterpret_cast<std::uintptr_t>(storage.data()) / 4 % 16) % 16;
-        const auto rhs = kernels::PackedRhs<float>::pack(Trans::Yes, s.K, s.N, W.data(), aligned);
+        PackedStorage<float> storage(s.K, s.N);
+        const auto rhs = kernels::PackedRhs<float>::pack(Trans::Yes, s.K, s.N, W.data(), storage.aligned());
         std::vector<float> stored = C0, gathered = C0;
         kernels::gemm(Trans::No, s.M, 0.5f, A.data(), rhs, beta, stored.data());
         kernels::gemm(kernels::GatheredLhs<float>{rows.data(), cols.data()}, s.M, 0.5f, rhs, beta, gathered.data());
@@ -181,9 +190,8 @@ TEST_CASE("gemm with a TileSink hands over every element of C once, with the bit
         std::vector<float> A(static_cast<std::size_t>(s.M * s.K)), W(static_cast<std::size_t>(s.K * s.N));
         for (auto* v : {&A, &W})
           for (float& x : *v) x = static_cast<float>(rng.uniform(-1, 1));
-        std::vector<float> storage(static_cast<std::size_t>(kernels::PackedRhs<float>::storage_size(s.K, s.N)) + 16);
-        float* aligned = storage.data() + (16 - reinterpret_cast<std::uintptr_t>(storage.data()) / 4 % 16) % 16;
-        const auto rhs = kernels::PackedRhs<float>::pack(Trans::No, s.K, s.N, W.data(), aligned);
+        PackedStorage<float> storage(s.K, s.N);
+        const auto rhs = kernels::PackedRhs<float>::pack(Trans::No, s.K, s.N, W.data(), storage.aligned());
         std::vector<float> stored(static_cast<std::size_t>(s.M * s.N)), taken(stored.size(), std::nanf(""));
         std::vector<int> arrivals(stored.size(), 0);
         kernels::gemm(ta, s.M, 0.5f, A.data(), rhs, 0.0f, stored.data());
@@ -194,9 +202,9 @@ TEST_CASE("gemm with a TileSink hands over every element of C once, with the bit
         REQUIRE(taken == stored);
       }
     // Deeper than one k block: the tiles would not be final, so the call refuses.
-    std::vector<float> A(257 * 2), W(257 * 3), storage(static_cast<std::size_t>(kernels::PackedRhs<float>::storage_size(257, 3)) + 16);
-    float* aligned = storage.data() + (16 - reinterpret_cast<std::uintptr_t>(storage.data()) / 4 % 16) % 16;
-    const auto rhs = kernels::PackedRhs<float>::pack(Trans::No, 257, 3, W.data(), aligned);
+    std::vector<float> A(257 * 2), W(257 * 3);
+    PackedStorage<float> storage(257, 3);
+    const auto rhs = kernels::PackedRhs<float>::pack(Trans::No, 257, 3, W.data(), storage.aligned());
     const kernels::TileSink<float> ignore{[](const void*, Index, Index, Index, Index, const float*, Index) {}, nullptr};
     CHECK_THROWS_WITH(kernels::gemm(Trans::No, 2, 1.0f, A.data(), rhs, ignore),
                       Catch::Contains("TileSink") && Catch::Contains("K <= 256") && Catch::Contains("K = 257"));
@@ -216,9 +224,8 @@ TEST_CASE("gemm with a packed right-hand side gives the plain gemm's bits at eve
         std::vector<float> A(static_cast<std::size_t>(M * K)), B(static_cast<std::size_t>(K * N));
         for (auto* v : {&A, &B})
           for (float& x : *v) x = static_cast<float>(rng.uniform(-1, 1));
-        std::vector<float> storage(static_cast<std::size_t>(kernels::PackedRhs<float>::storage_size(K, N)) + 16);
-        float* aligned = storage.data() + (16 - reinterpret_cast<std::uintptr_t>(storage.data()) / 4 % 16) % 16;
-        const auto rhs = kernels::PackedRhs<float>::pack(Trans::No, K, N, B.data(), aligned);
+        PackedStorage<float> storage(K, N);
+        const auto rhs = kernels::PackedRhs<float>::pack(Trans::No, K, N, B.data(), storage.aligned());
         std::vector<float> plain(static_cast<std::size_t>(M * N)), packed(plain.size());
         kernels::gemm(Trans::No, Trans::No, M, N, K, 1.0f, A.data(), B.data(), 0.0f, plain.data());
         kernels::gemm(Trans::No, M, 1.0f, A.data(), rhs, 0.0f, packed.data());
@@ -269,9 +276,8 @@ TEMPLATE_TEST_CASE("FlopCounter counts 2·M·N·K per product, once per entry po
     FlopCounter inner;  // nested: sees only what follows it, and the outer one sees that too
     kernels::gemm_bias(Trans::No, Trans::No, M, N, K, A.data(), B.data(), bias.data(), C.data());
     CHECK(inner.flops() == product);  // gemm_bias is one product, not a fill plus a counted gemm
-    std::vector<T> storage(static_cast<std::size_t>(kernels::PackedRhs<T>::storage_size(K, N)) + 16);
-    T* aligned = storage.data() + (16 - reinterpret_cast<std::uintptr_t>(storage.data()) / sizeof(T) % 16) % 16;
-    const auto rhs = kernels::PackedRhs<T>::pack(Trans::No, K, N, B.data(), aligned);
+    PackedStorage<T> storage(K, N);
+    const auto rhs = kernels::PackedRhs<T>::pack(Trans::No, K, N, B.data(), storage.aligned());
     kernels::gemm(Trans::No, M, T(1), A.data(), rhs, T(0), C.data());
     CHECK(inner.flops() == 2 * product);
     kernels::gemm(Trans::No, Trans::Yes, M, 1, K, T(1), A.data(), B.data(), T(0), C.data());  // one column
