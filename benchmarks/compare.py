@@ -96,7 +96,7 @@ def run_torch(script, args):
     if args.filter:
         cmd.append(f"--filter={args.filter}")
     data = run_json(cmd)
-    return {r["name"]: r.get("samples_ns", [r["time_ns"]]) for r in data["rows"]}, data.get("torch", "?")
+    return {r["name"]: r.get("samples_ns", [r["time_ns"]]) for r in data["rows"]}
 
 
 def probe_torch(python, torch_dir):
@@ -276,7 +276,7 @@ def main():
                     if side == "aegan":
                         rows, _ = run_aegan(binary, args)
                     else:
-                        rows, torch_version = run_torch(script, args)
+                        rows = run_torch(script, args)
                     for name, blocks in rows.items():
                         key = (family, name)
                         if key not in samples:
