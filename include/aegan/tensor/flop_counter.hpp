@@ -7,7 +7,8 @@
 // comes to the machine's peak, and so the fastest any implementation could run it: a step's FLOPs
 // over one core's FMA peak (docs/benchmarks.md, "Session 10"). Elementwise work (activations,
 // batch norm, the optimizer) is not counted; it is a few FLOPs per value against thousands per
-// output of a product.
+// output of a product. What is counted is the products that run: a convolution on Winograd's
+// algorithm (kernels/winograd.hpp) counts its 64 point products, 64/196 of the direct ones.
 #include <atomic>
 #include <cstdint>
 

@@ -2,6 +2,7 @@
 // conv2d and conv_transpose2d on NCHW tensors. The forward pass and both gradients are the
 // im2col + GEMM kernels of kernels/conv.hpp; conv_transpose2d is the adjoint of conv2d in its
 // input (PyTorch's definition), so it runs the same kernels with the roles swapped.
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -123,12 +124,18 @@ Var<T> conv2d_impl(const Var<T>& x, const Var<T>& weight, const Var<T>& bias, Si
   const auto g = conv_geometry(who, x.shape(), weight.dim(1), weight.dim(0), {weight.dim(2), weight.dim(3)}, stride,
                                padding);
   Tensor<T> out = Tensor<T>::uninitialized({g.batch, g.out_channels, g.out_h, g.out_w});
+  // On Winograd's path the weight gradient needs the transform of x that the forward pass makes:
+  // keep it in the graph (like PyTorch's saved tensors) rather than transform x again.
+  std::shared_ptr<Tensor<T>> x_transform;
+  if (grad_mode() && weight.requires_grad())
+    if (const Index n = kernels::transformed_input_size<T>(g); n > 0)
+      x_transform = std::make_shared<Tensor<T>>(Tensor<T>::uninitialized({n}));
   kernels::conv2d_forward(g, x.value().data(), weight.value().data(), bias.defined() ? bias.value().data() : nullptr,
-                          out.data(), rectifier);
+                          out.data(), rectifier, x_transform ? x_transform->data() : nullptr);
   return record_conv(std::move(out), rectifier ? "conv2d_rectified" : "conv2d", x, weight, bias,
-                     [x, weight, g, rectifier](const Tensor<T>& y, const Tensor<T>& gy, T* dx, T* dw, T* db) {
+                     [x, weight, g, rectifier, x_transform](const Tensor<T>& y, const Tensor<T>& gy, T* dx, T* dw, T* db) {
                        kernels::conv2d_backward(g, x.value().data(), weight.value().data(), gy.data(), dx, dw, db,
-                                                rectifier, y.data());
+                                                rectifier, y.data(), x_transform ? x_transform->data() : nullptr);
                      });
 }
 }  // namespace autograd

@@ -19,7 +19,9 @@
 // float GEMM the im2col matrix is not stored at all (kImplicitGemm): the weight gradient's GEMM
 // fills its panels straight from the chunk's padded samples (PatchPanels), and the forward's
 // gathers its left-hand side from them through one pointer per pixel and one offset per patch
-// entry (GatheredLhs).
+// entry (GatheredLhs). The 4x4 stride-2 convolutions with a 7x7 output (the MNIST networks'
+// largest) run on Winograd's algorithm instead, with a third of the multiplications
+// (kernels/winograd.hpp, chosen per call by conv_algorithm()).
 #include <omp.h>
 
 #include <algorithm>
@@ -28,10 +30,12 @@
 #include <optional>
 #include <vector>
 
+#include "aegan/tensor/kernels/conv_job.hpp"
 #include "aegan/tensor/kernels/gemm.hpp"
 #include "aegan/tensor/kernels/im2col.hpp"
 #include "aegan/tensor/kernels/rectifier.hpp"
 #include "aegan/tensor/kernels/scratch.hpp"
+#include "aegan/tensor/kernels/winograd.hpp"
 #include "aegan/tensor/parallel.hpp"
 
 namespace aegan::kernels {
@@ -49,27 +53,6 @@ inline double& conv_min_parallel_flops() {
   static double flops = 8e6;
   return flops;
 }
-
-/// Which products one pass over the samples computes; null pointers switch parts off.
-template <Scalar T>
-struct ConvJob {
-  const T* x = nullptr;       // [N, Cin, H, W]: im2col source (forward and weight gradient)
-  const T* w = nullptr;       // [Cout, Cin·kh·kw]
-  const T* bias = nullptr;    // [Cout], added to y
-  T* y = nullptr;             // [N, Cout, Ho, Wo] = w · rows(x)ᵀ (+ bias)
-  const T* gy = nullptr;      // [N, Cout, Ho, Wo]: the operand of the weight and data gradients
-  T* dw = nullptr;            // [Cout, Cin·kh·kw] = Σ gy_n · rows(x_n) (overwritten)
-  T* dx = nullptr;            // [N, Cin, H, W] = row2im(gy_nᵀ · w) (overwritten)
-  T* db = nullptr;            // [Cout] = Σ gy over samples and pixels (overwritten)
-  const T* dx_bias = nullptr; // [Cin], added to dx
-  T* dbx = nullptr;           // [Cin] = Σ x over samples and pixels (overwritten)
-  // A rectifier fused into the output pass: y = max(v, 0) + slope·min(v, 0). On the backward pass
-  // y_rectified is that output, and gy is scaled by the rectifier's derivative (1 where y > 0,
-  // slope elsewhere; the same as at v for slope >= 0) as it is gathered for the products.
-  bool rectify = false;
-  T slope = T(0);
-  const T* y_rectified = nullptr;  // [N, Cout, Ho, Wo]
-};
 
 /// The weight gradient's right-hand side rows(x) of a chunk of samples as an RhsSource: the GEMM
 /// fills each panel straight from the padded samples (im2row_window), never from a stored matrix.
@@ -107,6 +90,7 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
     if (job.dbx) std::fill_n(job.dbx, g.in_channels, T(0));
     return;
   }
+  if (winograd::chosen<T>(g)) return winograd::run(g, job);
   const bool need_col = job.y || job.dw || job.dbx;
   const bool need_g = job.dw || job.dx || job.db;
   int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
@@ -309,26 +293,30 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
 }  // namespace detail
 
 /// y = conv2d(x, w) + bias, then the rectifier when given. x [N, Cin, H, W], w [Cout, Cin, kh, kw],
-/// bias [Cout] or null, y [N, Cout, Ho, Wo] (overwritten).
+/// bias [Cout] or null, y [N, Cout, Ho, Wo] (overwritten). `keep_x_transform`, when given, receives
+/// transformed_input_size<T>(g) values (Winograd's transform of x) for conv2d_backward to reuse.
 template <Scalar T>
 void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, const T* bias, T* y,
-                    std::optional<Rectifier<T>> rectifier = std::nullopt) {
+                    std::optional<Rectifier<T>> rectifier = std::nullopt, T* keep_x_transform = nullptr) {
   detail::ConvJob<T> job;
-  job.x = x, job.w = w, job.bias = bias, job.y = y;
+  job.x = x, job.w = w, job.bias = bias, job.y = y, job.keep_x_transform = keep_x_transform;
   if (rectifier) job.rectify = true, job.slope = rectifier->slope;
   detail::conv_engine(g, job);
 }
 
 /// Gradients of y = conv2d(x, w) + b: dx = row2im(dyᵀ·w), dw = Σ dy·rows(x) and db = Σ dy, each
 /// overwritten and skipped when null. For a forward pass with a rectifier, `rectified` is its
-/// output y (required) and dy the gradient at y.
+/// output y (required) and dy the gradient at y. `x_transform` is what conv2d_forward left in its
+/// keep_x_transform for this x, or null.
 template <Scalar T>
 void conv2d_backward(const Conv2dGeometry& g, const T* x, const T* w, const T* dy, T* dx, T* dw, T* db = nullptr,
-                     std::optional<Rectifier<T>> rectifier = std::nullopt, const T* rectified = nullptr) {
+                     std::optional<Rectifier<T>> rectifier = std::nullopt, const T* rectified = nullptr,
+                     const T* x_transform = nullptr) {
   if (rectifier && !rectified) throw ValueError("conv2d_backward: a rectified convolution needs its output");
   if (!dx && !dw && !db) return;
   detail::ConvJob<T> job;
   job.x = dw ? x : nullptr, job.w = w, job.gy = dy, job.dw = dw, job.dx = dx, job.db = db;
+  job.x_transform = dw ? x_transform : nullptr;
   if (rectifier) job.slope = rectifier->slope, job.y_rectified = rectified;
   detail::conv_engine(g, job);
 }

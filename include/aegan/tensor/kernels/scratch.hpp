@@ -9,7 +9,7 @@ namespace aegan::kernels::detail {
 
 /// A grow-only, 64-byte aligned scratch buffer per thread, scalar type and slot. Reused by every
 /// call on that thread; it lives as long as the thread. Two buffers in use at the same time need
-/// different slots: conv.hpp uses 0-10, batchnorm.hpp 11, the AVX-512 sgemm (called inside
+/// different slots: conv.hpp uses 0-10, batchnorm.hpp 11, winograd.hpp 13-18, the AVX-512 sgemm (called inside
 /// the conv loops) 12.
 template <Scalar T, int Slot>
 T* scratch(Index n) {

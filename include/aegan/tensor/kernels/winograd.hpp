@@ -1,0 +1,642 @@
+#pragma once
+// Winograd's minimal filtering for the 4x4, stride-2, pad-1 convolutions with a 7x7 output: the
+// 14x14 -> 7x7 convolution of the MNIST encoder and critic, and (as its adjoint) the generator's
+// 7x7 -> 14x14 transposed convolution. They carry almost all of a training step's multiplications.
+//
+// Split by the parity (a, b) of rows and columns, a 4x4 stride-2 convolution is a 2x2 stride-1
+// one over 4·Cin phase planes P_ab[i][j] = x_padded[2i + a][2j + b], each 8x8, and an 8x8 plane
+// with a 2x2 kernel gives exactly the 7x7 output: one tile of F(7x7, 2x2),
+//   Y = Aᵀ [U ⊙ V] A,   U = G g Gᵀ (kernel),   V = Bᵀ d B (input tile),
+// 64 products per tile and kernel where the direct convolution takes 49·4 = 196. Summed over
+// the 4·Cin planes, each of the 64 transform points ξ is one GEMM over the batch:
+//   M[ξ] [N, Cout] = V[ξ] [N, 4·Cin] · U[ξ] [4·Cin, Cout],
+// so a pass does 64/196 of the direct multiplications, in GEMMs the size of a sample's worth of
+// im2col. The backward passes use the transforms' exact adjoints:
+//   dM = A dY Aᵀ,   dV[ξ] = dM[ξ] · U[ξ]ᵀ,   dx = B dV Bᵀ,   dU[ξ] = V[ξ]ᵀ · dM[ξ],   dw = Gᵀ dU G.
+// The points are 0, ±1, ±2, ±1/2 and ∞ (the set of F(6x6, 3x3)); in float a result differs from
+// the direct convolution's by a few 1e-5 of its largest value (tests/test_winograd.cpp), well
+// inside what training notices, and the float path's GEMMs and transforms are each done by one
+// thread, so results are bit-identical for any thread count.
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <type_traits>
+
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
+
+#include "aegan/tensor/kernels/conv_job.hpp"
+#include "aegan/tensor/kernels/gemm.hpp"
+#include "aegan/tensor/kernels/im2col.hpp"
+#include "aegan/tensor/kernels/rectifier.hpp"
+#include "aegan/tensor/kernels/scratch.hpp"
+#include "aegan/tensor/parallel.hpp"
+
+namespace aegan::kernels {
+
+/// Which algorithm runs the convolutions that Winograd's F(7x7, 2x2) can take: Auto picks it
+/// where it is faster (float, at least 8 samples and 8 channels each way), Direct never uses it,
+/// Winograd always does where the geometry allows (a 4x4 kernel, stride 2, pad 1, 7x7 output).
+enum class ConvAlgorithm { Auto, Direct, Winograd };
+
+/// The process-wide choice (tests compare the two; Direct gives the im2col engine's rounding).
+inline ConvAlgorithm& conv_algorithm() {
+  static ConvAlgorithm algorithm = ConvAlgorithm::Auto;
+  return algorithm;
+}
+
+namespace detail::winograd {
+
+inline constexpr int kTile = 8;                  // input tile = one phase plane
+inline constexpr int kOut = 7;                   // output tile = the whole output plane
+inline constexpr int kPoints = kTile * kTile;    // transform points per tile
+inline constexpr int kLanes = 16;                // channels transformed side by side (one zmm of floats)
+
+// The transforms for the points 0, 1, -1, 2, -2, 1/2, -1/2, ∞, derived by Toom-Cook
+// (Aᵀ = V_7ᵀ, G = V_2, Bᵀ = V_8⁻ᵀ for the Vandermonde matrices V_n of those points, with each
+// point's scale moved from Bᵀ's row into G's so that Bᵀ is integral).
+inline constexpr double kAT[kOut][kTile] = {
+    {1, 1, 1, 1, 1, 1, 1, 0},           {0, 1, -1, 2, -2, 0.5, -0.5, 0},
+    {0, 1, 1, 4, 4, 0.25, 0.25, 0},     {0, 1, -1, 8, -8, 0.125, -0.125, 0},
+    {0, 1, 1, 16, 16, 0.0625, 0.0625, 0}, {0, 1, -1, 32, -32, 0.03125, -0.03125, 0},
+    {0, 1, 1, 64, 64, 0.015625, 0.015625, 1}};
+inline constexpr double kG[kTile][2] = {{1.0 / 4, 0},           {1.0 / 18, 1.0 / 18},   {1.0 / 18, -1.0 / 18},
+                                        {1.0 / 360, 1.0 / 180}, {1.0 / 360, -1.0 / 180}, {1.0 / 45, 1.0 / 90},
+                                        {1.0 / 45, -1.0 / 90},  {0, 1.0 / 4}};
+inline constexpr double kBT[kTile][kTile] = {
+    {4, 0, -21, 0, 21, 0, -4, 0},        {0, -4, -4, 17, 17, -4, -4, 0},   {0, 4, -4, -17, 17, 4, -4, 0},
+    {0, 2, 1, -10, -5, 8, 4, 0},         {0, -2, 1, 10, -5, -8, 4, 0},     {0, 64, 128, -80, -160, 16, 32, 0},
+    {0, -64, 128, 80, -160, -16, 32, 0}, {0, -4, 0, 21, 0, -21, 0, 4}};
+
+/// A transform matrix in the scalar type, R x C, built (transposed or not) at compile time.
+template <Scalar T, int R, int C>
+struct Matrix {
+  T at[R][C];
+};
+template <Scalar T, int R, int C, int SR, int SC>
+constexpr Matrix<T, R, C> matrix(const double (&source)[SR][SC], bool transposed) {
+  Matrix<T, R, C> m{};
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < C; ++c) m.at[r][c] = static_cast<T>(transposed ? source[c][r] : source[r][c]);
+  return m;
+}
+template <Scalar T> inline constexpr auto AT = matrix<T, kOut, kTile>(kAT, false);
+template <Scalar T> inline constexpr auto A = matrix<T, kTile, kOut>(kAT, true);
+template <Scalar T> inline constexpr auto Gm = matrix<T, kTile, 2>(kG, false);
+template <Scalar T> inline constexpr auto GT = matrix<T, 2, kTile>(kG, true);
+template <Scalar T> inline constexpr auto BT = matrix<T, kTile, kTile>(kBT, false);
+template <Scalar T> inline constexpr auto B = matrix<T, kTile, kTile>(kBT, true);
+
+/// kLanes values side by side: one zmm of floats (GCC's and Clang's vector extension, which
+/// lowers to whatever the target has).
+template <Scalar T>
+using Lanes [[gnu::vector_size(kLanes * sizeof(T)), gnu::aligned(alignof(T)), gnu::may_alias]] = T;
+
+/// Where element (row, column) of a tile of kLanes-vectors sits: at (row·rows + column·columns)·kLanes.
+struct Strides {
+  int rows, columns;
+};
+
+/// out = L · in · Rᵀ for kLanes tiles at once: in is LC x RC, out LR x RR, each element a vector
+/// of kLanes values placed by its Strides. (V = Bᵀ d B is sandwich(BT, d, BT); its adjoint
+/// B dV Bᵀ is sandwich(B, dV, B); and so on.) The matrices are compile-time constants once this
+/// is inlined, so zero coefficients cost nothing and ±1 no multiplication.
+template <Scalar T, int LR, int LC, int RR, int RC>
+void sandwich(const Matrix<T, LR, LC>& L, const T* in, Strides is, const Matrix<T, RR, RC>& R, T* out, Strides os) {
+  using V = Lanes<T>;
+  V half[LR * RC];  // L · in
+  for (int j = 0; j < RC; ++j) {
+    V column[LC];
+#pragma GCC unroll 8
+    for (int q = 0; q < LC; ++q) std::memcpy(&column[q], in + (q * is.rows + j * is.columns) * kLanes, sizeof(V));
+#pragma GCC unroll 8
+    for (int r = 0; r < LR; ++r) {
+      V acc{};
+#pragma GCC unroll 8
+      for (int q = 0; q < LC; ++q)
+        if (L.at[r][q] != T(0)) acc += L.at[r][q] * column[q];
+      half[r * RC + j] = acc;
+    }
+  }
+  for (int r = 0; r < LR; ++r)
+#pragma GCC unroll 8
+    for (int j = 0; j < RR; ++j) {
+      V acc{};
+#pragma GCC unroll 8
+      for (int q = 0; q < RC; ++q)
+        if (R.at[j][q] != T(0)) acc += R.at[j][q] * half[r * RC + q];
+      std::memcpy(out + (r * os.rows + j * os.columns) * kLanes, &acc, sizeof(V));
+    }
+}
+
+/// Copies the first `lanes` values of a vector (all of them in one move when it is full), and
+/// zeroes the rest of a vector being gathered.
+template <Scalar T>
+void copy_lanes(const T* from, int lanes, T* to) {
+  if (lanes == kLanes)
+    std::memcpy(to, from, kLanes * sizeof(T));
+  else
+    std::copy_n(from, lanes, to);
+}
+template <Scalar T>
+void gather_lanes(const T* from, int lanes, T* to) {
+  copy_lanes(from, lanes, to);
+  std::fill(to + lanes, to + kLanes, T(0));
+}
+
+/// Dense tiles: element (r, c) of an R x C tile at (r·C + c)·kLanes.
+template <int C>
+inline constexpr Strides kDense{C, 1};
+
+/// Sixteen channels of a sample's padded planes side by side: [16 rows][16 columns][kLanes],
+/// padded pixel (r, c) = unpadded (r - 1, c - 1). Phase plane (a, b) of it is the 8x8 tile that
+/// starts at (a, b) with strides 2.
+inline constexpr int kPadded = 2 * kTile;
+inline constexpr Strides kPhase{2 * kPadded, 2};
+inline Index phase_start(int ph) { return ((ph >> 1) * kPadded + (ph & 1)) * kLanes; }
+
+/// Whether the geometry is one F(7x7, 2x2) tile per phase plane.
+inline bool fits(const Conv2dGeometry& g) {
+  return g.kernel_h == 4 && g.kernel_w == 4 && g.stride_h == 2 && g.stride_w == 2 && g.pad_h == 1 && g.pad_w == 1 &&
+         g.out_h == kOut && g.out_w == kOut;
+}
+
+/// The buffers of one call, on the calling thread's scratch (slots 13-18; conv.hpp uses 0-10).
+template <Scalar T>
+struct Buffers {
+  Index N, Ci, Co, K;  // K = 4·Ci: the depth of every point's product
+  T* V() const { return scratch<T, 13>(kPoints * N * K); }   // [ξ][N][K]
+  T* U() const { return scratch<T, 14>(kPoints * K * Co); }  // [ξ][K][Co]
+  T* taps() const { return scratch<T, 14>(4 * K * Co); }      // U's place when it is not stored (regroup_taps)
+  T* M() const { return scratch<T, 15>(kPoints * N * Co); }  // [ξ][N][Co], also dM
+  T* dV() const { return scratch<T, 16>(kPoints * N * K); }  // [ξ][N][K]
+  T* dU() const { return scratch<T, 17>(kPoints * K * Co); } // [ξ][K][Co]
+};
+
+#ifdef __AVX512F__
+/// The 16x16 float block at src (row i at src + i·src_stride; rows past `rows` and columns past
+/// `columns` read as zero), transposed: dst row j (at dst + j·dst_stride) = column j, for j <
+/// `columns`, storing the first `stored` values of each.
+inline void transpose16(const float* src, Index src_stride, int rows, int columns, float* dst, Index dst_stride,
+                        int stored) {
+  const __mmask16 in_mask = static_cast<__mmask16>((1u << columns) - 1), out_mask = static_cast<__mmask16>((1u << stored) - 1);
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; ++i) r[i] = i < rows ? _mm512_maskz_loadu_ps(in_mask, src + i * src_stride) : _mm512_setzero_ps();
+  for (int i = 0; i < 8; ++i) {  // per 128-bit block: rows 2i, 2i+1 interleaved
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; ++i) {  // r[4i + j], block k: rows 4i..4i+3 of column 4k + j
+    r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+    r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+    r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+    r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+  }
+  for (int j = 0; j < 4; ++j)
+    for (int h = 0; h < 16; h += 8) {  // blocks {0, 2} and {1, 3} of rows h..h+3 and h+4..h+7
+      t[h + j] = _mm512_shuffle_f32x4(r[h + j], r[h + 4 + j], 0x88);
+      t[h + 4 + j] = _mm512_shuffle_f32x4(r[h + j], r[h + 4 + j], 0xDD);
+    }
+  for (int j = 0; j < 8; ++j) {  // column j and j + 8
+    r[j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0x88);
+    r[j + 8] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0xDD);
+  }
+  for (int j = 0; j < columns; ++j) _mm512_mask_storeu_ps(dst + j * dst_stride, out_mask, r[j]);
+}
+#endif
+
+/// out[q][l] = rows[l·stride + q] for q < count: `lanes` channel rows (the rest zero) as vectors.
+template <Scalar T>
+void interleave(const T* rows, Index stride, int lanes, Index count, T* out) {
+#ifdef __AVX512F__
+  if constexpr (std::is_same_v<T, float>) {
+    for (Index q = 0; q < count; q += 16)
+      transpose16(rows + q, stride, lanes, static_cast<int>(std::min<Index>(16, count - q)), out + q * kLanes, kLanes, kLanes);
+    return;
+  }
+#endif
+  for (Index q = 0; q < count; ++q)
+    for (int l = 0; l < kLanes; ++l) out[q * kLanes + l] = l < lanes ? rows[l * stride + q] : T(0);
+}
+
+/// The reverse: rows[l·stride + q] = in[q][l] for q < count and l < lanes.
+template <Scalar T>
+void deinterleave(const T* in, int lanes, Index count, T* rows, Index stride) {
+#ifdef __AVX512F__
+  if constexpr (std::is_same_v<T, float>) {
+    for (Index q = 0; q < count; q += 16) {
+      const int block = static_cast<int>(std::min<Index>(16, count - q));
+      transpose16(in + q * kLanes, kLanes, block, lanes, rows + q, stride, block);
+    }
+    return;
+  }
+#endif
+  for (int l = 0; l < lanes; ++l)
+    for (Index q = 0; q < count; ++q) rows[l * stride + q] = in[q * kLanes + l];
+}
+
+/// v = the first `lanes` of per-channel values (zeros past them, or everywhere when values is
+/// null). Filled through a reference: a function returning a 64-byte vector by value changes
+/// ABI with the target's vector width, and GCC warns about that (-Wpsabi) in a user's build
+/// without AVX-512.
+template <Scalar T>
+void load_lanes(const T* values, int lanes, Lanes<T>& v) {
+  v = Lanes<T>{};
+  if (values) copy_lanes(values, lanes, reinterpret_cast<T*>(&v));
+}
+
+/// V[ξ][n][ph·Ci + c] = (Bᵀ P_ph B)[ξ] for every sample n and channel c of x [N, Ci, H, W].
+/// (H and W are 14 or 15, so the padded planes fit the 16x16 buffer that the phases read.)
+template <Scalar T>
+void transform_input(const Conv2dGeometry& g, const T* x, T* V) {
+  const Index N = g.batch, Ci = g.in_channels, K = 4 * Ci, H = g.in_h, W = g.in_w;
+  parallel_for(N, 1, [&](Index n0, Index n1) {
+    alignas(64) T padded[kPadded * kPadded * kLanes], v[kPoints * kLanes];
+    std::fill_n(padded, kPadded * kPadded * kLanes, T(0));  // the border stays zero
+    for (Index n = n0; n < n1; ++n)
+      for (Index c0 = 0; c0 < Ci; c0 += kLanes) {
+        const int lanes = static_cast<int>(std::min<Index>(kLanes, Ci - c0));
+        const T* planes = x + (n * Ci + c0) * H * W;
+        for (Index r = 0; r < H; ++r) interleave(planes + r * W, H * W, lanes, W, padded + ((r + 1) * kPadded + 1) * kLanes);
+        for (int ph = 0; ph < 4; ++ph) {
+          sandwich(BT<T>, padded + phase_start(ph), kPhase, BT<T>, v, kDense<kTile>);
+          for (int p = 0; p < kPoints; ++p) copy_lanes(v + p * kLanes, lanes, V + (p * N + n) * K + ph * Ci + c0);
+        }
+      }
+  });
+}
+
+/// The adjoint of transform_input: dx [N, Ci, H, W] from dV (+ bias[c] when given).
+template <Scalar T>
+void transform_input_adjoint(const Conv2dGeometry& g, const T* dV, const T* bias, T* dx) {
+  const Index N = g.batch, Ci = g.in_channels, K = 4 * Ci, H = g.in_h, W = g.in_w;
+  parallel_for(N, 1, [&](Index n0, Index n1) {
+    alignas(64) T dv[kPoints * kLanes], padded[kPadded * kPadded * kLanes];
+    for (Index n = n0; n < n1; ++n)
+      for (Index c0 = 0; c0 < Ci; c0 += kLanes) {
+        const int lanes = static_cast<int>(std::min<Index>(kLanes, Ci - c0));
+        for (int ph = 0; ph < 4; ++ph) {  // the phases partition the padded pixels: each is written once
+          for (int p = 0; p < kPoints; ++p) gather_lanes(dV + (p * N + n) * K + ph * Ci + c0, lanes, dv + p * kLanes);
+          sandwich(B<T>, dv, kDense<kTile>, B<T>, padded + phase_start(ph), kPhase);
+        }
+        if (bias) {
+          Lanes<T> b;
+          load_lanes<T>(bias + c0, lanes, b);
+          for (Index r = 1; r <= H; ++r)
+            for (Index c = 1; c <= W; ++c) {
+              Lanes<T> v;
+              std::memcpy(&v, padded + (r * kPadded + c) * kLanes, sizeof(v));
+              v += b;
+              std::memcpy(padded + (r * kPadded + c) * kLanes, &v, sizeof(v));
+            }
+        }
+        T* planes = dx + (n * Ci + c0) * H * W;
+        for (Index r = 0; r < H; ++r) deinterleave(padded + ((r + 1) * kPadded + 1) * kLanes, lanes, W, planes + r * W, H * W);
+      }
+  });
+}
+
+/// U[ξ][ph·Ci + c][o] = (G g Gᵀ)[ξ] for the 2x2 sub-kernel g of phase ph of w [Co, Ci, 4, 4].
+template <Scalar T>
+void transform_kernel(const Conv2dGeometry& g, const T* w, T* U) {
+  const Index Ci = g.in_channels, Co = g.out_channels, K = 4 * Ci;
+  parallel_for(Ci, 4, [&](Index c0_, Index c1_) {
+    alignas(64) T k[4 * kLanes], u[kPoints * kLanes];
+    for (Index c = c0_; c < c1_; ++c)
+      for (int ph = 0; ph < 4; ++ph)
+        for (Index o0 = 0; o0 < Co; o0 += kLanes) {
+          const int lanes = static_cast<int>(std::min<Index>(kLanes, Co - o0));
+          std::fill_n(k, 4 * kLanes, T(0));
+          for (int l = 0; l < lanes; ++l)
+            for (int di = 0; di < 2; ++di)
+              for (int dj = 0; dj < 2; ++dj)
+                k[(di * 2 + dj) * kLanes + l] = w[((o0 + l) * Ci + c) * 16 + (2 * di + (ph >> 1)) * 4 + 2 * dj + (ph & 1)];
+          sandwich(Gm<T>, k, kDense<2>, Gm<T>, u, kDense<kTile>);
+          for (int p = 0; p < kPoints; ++p) copy_lanes(u + p * kLanes, lanes, U + (p * K + ph * Ci + c) * Co + o0);
+        }
+  });
+}
+
+/// The adjoint of transform_kernel: dw [Co, Ci, 4, 4] from dU.
+template <Scalar T>
+void transform_kernel_adjoint(const Conv2dGeometry& g, const T* dU, T* dw) {
+  const Index Ci = g.in_channels, Co = g.out_channels, K = 4 * Ci;
+  parallel_for(Ci, 4, [&](Index c0_, Index c1_) {
+    alignas(64) T du[kPoints * kLanes], k[4 * kLanes];
+    for (Index c = c0_; c < c1_; ++c)
+      for (int ph = 0; ph < 4; ++ph)
+        for (Index o0 = 0; o0 < Co; o0 += kLanes) {
+          const int lanes = static_cast<int>(std::min<Index>(kLanes, Co - o0));
+          for (int p = 0; p < kPoints; ++p) gather_lanes(dU + (p * K + ph * Ci + c) * Co + o0, lanes, du + p * kLanes);
+          sandwich(GT<T>, du, kDense<kTile>, GT<T>, k, kDense<2>);
+          for (int l = 0; l < lanes; ++l)
+            for (int di = 0; di < 2; ++di)
+              for (int dj = 0; dj < 2; ++dj)
+                dw[((o0 + l) * Ci + c) * 16 + (2 * di + (ph >> 1)) * 4 + 2 * dj + (ph & 1)] = k[(di * 2 + dj) * kLanes + l];
+        }
+  });
+}
+
+/// y [N, Co, 7, 7] = Aᵀ M A (+ bias, then the rectifier when job.rectify).
+template <Scalar T>
+void transform_output(const Conv2dGeometry& g, const T* M, const ConvJob<T>& job) {
+  const Index N = g.batch, Co = g.out_channels, P = g.out_plane();
+  parallel_for(N, 1, [&](Index n0, Index n1) {
+    alignas(64) T m[kPoints * kLanes], y[kPoints * kLanes];
+    for (Index n = n0; n < n1; ++n)
+      for (Index o0 = 0; o0 < Co; o0 += kLanes) {
+        const int lanes = static_cast<int>(std::min<Index>(kLanes, Co - o0));
+        for (int p = 0; p < kPoints; ++p) gather_lanes(M + (p * N + n) * Co + o0, lanes, m + p * kLanes);
+        sandwich(AT<T>, m, kDense<kTile>, AT<T>, y, kDense<kOut>);
+        if (job.bias || job.rectify) {
+          Lanes<T> b;
+          load_lanes<T>(job.bias ? job.bias + o0 : nullptr, lanes, b);
+          for (Index q = 0; q < P; ++q) {
+            Lanes<T> v;
+            std::memcpy(&v, y + q * kLanes, sizeof(v));
+            v += b;
+            if (job.rectify) v = v > T(0) ? v : v * job.slope;  // rectified(), lane by lane
+            std::memcpy(y + q * kLanes, &v, sizeof(v));
+          }
+        }
+        deinterleave(y, lanes, P, job.y + (n * Co + o0) * P, P);
+      }
+  });
+}
+
+/// The adjoint of transform_output: dM = A dY Aᵀ of the output gradient job.gy, times the
+/// rectifier's derivative when the forward pass had one (job.y_rectified).
+template <Scalar T>
+void transform_output_adjoint(const Conv2dGeometry& g, const ConvJob<T>& job, T* dM) {
+  const Index N = g.batch, Co = g.out_channels, P = g.out_plane();
+  parallel_for(N, 1, [&](Index n0, Index n1) {
+    alignas(64) T dy[kPoints * kLanes], dm[kPoints * kLanes], y[kPoints * kLanes];
+    for (Index n = n0; n < n1; ++n)
+      for (Index o0 = 0; o0 < Co; o0 += kLanes) {
+        const int lanes = static_cast<int>(std::min<Index>(kLanes, Co - o0));
+        const Index at = (n * Co + o0) * P;
+        interleave(job.gy + at, P, lanes, P, dy);
+        if (job.y_rectified) {
+          interleave(job.y_rectified + at, P, lanes, P, y);
+          for (Index q = 0; q < P; ++q) {
+            Lanes<T> gv, yv;
+            std::memcpy(&gv, dy + q * kLanes, sizeof(gv));
+            std::memcpy(&yv, y + q * kLanes, sizeof(yv));
+            gv = yv > T(0) ? gv : gv * job.slope;  // times rectifier_slope_at(y), lane by lane
+            std::memcpy(dy + q * kLanes, &gv, sizeof(gv));
+          }
+        }
+        sandwich(A<T>, dy, kDense<kOut>, A<T>, dm, kDense<kTile>);
+        for (int p = 0; p < kPoints; ++p) copy_lanes(dm + p * kLanes, lanes, dM + (p * N + n) * Co + o0);
+      }
+  });
+}
+
+/// Per-channel sums of t [N, C, P] (times the rectifier's derivative at `rectified_out` when
+/// given): each plane summed in T, the planes in double, in a fixed order per channel.
+template <Scalar T>
+void channel_sums(const T* t, Index N, Index C, Index P, const T* rectified_out, T slope, T* out) {
+  parallel_for(C, 16, [&](Index c0, Index c1) {
+    for (Index c = c0; c < c1; ++c) {
+      double total = 0.0;
+      for (Index n = 0; n < N; ++n) {
+        const T* plane = t + (n * C + c) * P;
+        const T* y = rectified_out ? rectified_out + (n * C + c) * P : nullptr;
+        Lanes<T> sum{};  // kLanes running sums: a vector add per kLanes values, not one serial chain
+        for (Index q = 0; q < P; q += kLanes) {
+          const int m = static_cast<int>(std::min<Index>(kLanes, P - q));
+          Lanes<T> v{}, s{};
+          copy_lanes(plane + q, m, reinterpret_cast<T*>(&v));
+          if (y) {
+            copy_lanes(y + q, m, reinterpret_cast<T*>(&s));
+            v = s > T(0) ? v : v * slope;
+          }
+          sum += v;
+        }
+        for (int l = 0; l < kLanes; ++l) total += static_cast<double>(sum[l]);
+      }
+      out[c] = static_cast<T>(total);
+    }
+  });
+}
+
+/// One GEMM per transform point, the points split over the threads.
+template <class Product>
+void per_point(Product&& product) {
+  parallel_for(kPoints, 1, [&](Index p0, Index p1) {
+    for (Index p = p0; p < p1; ++p) product(p);
+  });
+}
+
+/// Whether this call runs on Winograd's algorithm (see ConvAlgorithm).
+template <Scalar T>
+bool chosen(const Conv2dGeometry& g) {
+  const ConvAlgorithm algorithm = conv_algorithm();
+  if (algorithm == ConvAlgorithm::Direct || !fits(g) || g.batch == 0) return false;
+  if (algorithm == ConvAlgorithm::Winograd) return true;
+  // Auto: the transforms' fixed costs (the kernel's 64 points per tap pair) pay off from a few
+  // samples on; double keeps the direct engine's exactness.
+  return std::is_same_v<T, float> && g.batch >= 8 && g.in_channels >= 8 && g.out_channels >= 8;
+}
+
+// On the AVX-512 float GEMM (kImplicitGemm) the kernel's transform is never stored: U[ξ] is 64
+// times the kernel (8 MB for Conv2d 64->128), while every entry of it is a combination of the
+// four taps of one 2x2 sub-kernel, U[ξ][k][o] = Σ_t c_ξ[t]·g[o][k][t] with c_ξ[(di, dj)] =
+// G[ξ_row][di]·G[ξ_col][dj]. So the GEMMs fill their right-hand panels straight from the taps
+// (TapCombination), and the weight gradient's GEMM hands its tiles of dU[ξ] to an accumulator of
+// tap gradients (TapAccumulator) instead of storing them.
+
+/// The kernel's taps regrouped so a row of U[ξ] (by_output false: [K][4][Co]) or of U[ξ]ᵀ
+/// (by_output true: [Co][4][K]) is four contiguous runs. Tap (kh, kw) of w [Co, Ci, 4, 4] is tap
+/// t = (kh / 2, kw / 2) of phase ph = (kh % 2, kw % 2); kLanes channels move at a time.
+template <Scalar T>
+void regroup_taps(const Conv2dGeometry& g, const T* w, bool by_output, T* taps) {
+  const Index Ci = g.in_channels, Co = g.out_channels, K = 4 * Ci;
+  auto destination = [&](Index o, Index c, int tap) {  // of (o, c, tap); the lanes run along o or c
+    const int ph = (tap >> 2 & 1) * 2 + (tap & 1), t = (tap >> 3) * 2 + (tap >> 1 & 1);
+    return by_output ? taps + (o * 4 + t) * K + ph * Ci + c : taps + ((ph * Ci + c) * 4 + t) * Co + o;
+  };
+  parallel_for(by_output ? Co : Ci, 4, [&](Index b, Index e) {
+    alignas(64) T block[16 * kLanes];  // [tap][lane]
+    for (Index i = b; i < e; ++i) {
+      const Index lanes_total = by_output ? Ci : Co;
+      for (Index l0 = 0; l0 < lanes_total; l0 += kLanes) {
+        const int lanes = static_cast<int>(std::min<Index>(kLanes, lanes_total - l0));
+        const Index o = by_output ? i : l0, c = by_output ? l0 : i;
+        interleave(w + (o * Ci + c) * 16, by_output ? 16 : Ci * 16, lanes, 16, block);
+        for (int tap = 0; tap < 16; ++tap) copy_lanes(block + tap * kLanes, lanes, destination(o, c, tap));
+      }
+    }
+  });
+}
+
+/// c_ξ: the weights of the four taps in point p of U.
+template <Scalar T>
+std::array<T, 4> tap_weights(Index p) {
+  const int i = static_cast<int>(p) / kTile, j = static_cast<int>(p) % kTile;
+  return {static_cast<T>(kG[i][0] * kG[j][0]), static_cast<T>(kG[i][0] * kG[j][1]), static_cast<T>(kG[i][1] * kG[j][0]),
+          static_cast<T>(kG[i][1] * kG[j][1])};
+}
+
+/// op(B) = U[ξ] (or U[ξ]ᵀ) as an RhsSource: entry (r, col) = Σ_t weight[t]·taps[(r·4 + t)·width + col].
+template <Scalar T>
+struct TapCombination {
+  const T* taps;
+  Index width;
+  std::array<T, 4> weight;
+  static void fill(const void* self, Index k0, Index kc, Index j0, Index nr, T* out, Index ld) {
+    const auto& s = *static_cast<const TapCombination*>(self);
+    const T w0 = s.weight[0], w1 = s.weight[1], w2 = s.weight[2], w3 = s.weight[3];
+    for (Index k = 0; k < kc; ++k) {  // the four runs of a row and the panel never overlap: __restrict lets them vectorize
+      const T* __restrict t0 = s.taps + (k0 + k) * 4 * s.width + j0;
+      const T* __restrict t1 = t0 + s.width;
+      const T* __restrict t2 = t1 + s.width;
+      const T* __restrict t3 = t2 + s.width;
+      T* __restrict to = out + k * ld;
+      for (Index j = 0; j < nr; ++j) to[j] = w0 * t0[j] + w1 * t1[j] + w2 * t2[j] + w3 * t3[j];
+    }
+  }
+};
+
+/// Tiles of dU[ξ] [K, Co] as a TileSink, added onto tap gradients [K][4][Co]: the adjoint of TapCombination.
+template <Scalar T>
+struct TapAccumulator {
+  T* taps;
+  Index width;
+  std::array<T, 4> weight;
+  static void take(const void* self, Index i0, Index rows, Index j0, Index cols, const T* tile, Index ld) {
+    const auto& s = *static_cast<const TapAccumulator*>(self);
+    const T w0 = s.weight[0], w1 = s.weight[1], w2 = s.weight[2], w3 = s.weight[3];
+    const Index wd = s.width;
+    for (Index r = 0; r < rows; ++r) {  // as in TapCombination::fill, nothing here overlaps
+      T* __restrict t0 = s.taps + (i0 + r) * 4 * wd + j0;
+      T* __restrict t1 = t0 + wd;
+      T* __restrict t2 = t1 + wd;
+      T* __restrict t3 = t2 + wd;
+      const T* __restrict from = tile + r * ld;
+      for (Index j = 0; j < cols; ++j) {
+        const T v = from[j];
+        t0[j] += w0 * v, t1[j] += w1 * v, t2[j] += w2 * v, t3[j] += w3 * v;
+      }
+    }
+  }
+};
+
+/// dw from V and dM through TapAccumulator. The points fall into a fixed number of groups, each
+/// accumulated on its own and the groups summed in order, so any number of threads (up to that
+/// many) shares the work and the result is the same bit for bit.
+inline constexpr int kPointGroups = 4;
+template <Scalar T>
+void tap_gradients(const Conv2dGeometry& g, const T* V, const T* dM, T* dw) {
+  if constexpr (kImplicitGemm<T>) {
+    const Index N = g.batch, Ci = g.in_channels, Co = g.out_channels, K = 4 * Ci, size = K * 4 * Co;
+    constexpr int parts = kPointGroups;
+    T* partial = scratch<T, 17>(parts * size);
+    parallel_for(parts, 1, [&](Index b, Index e) {
+      T* packed = scratch<T, 18>(PackedRhs<T>::storage_size(N, Co));
+      for (Index part = b; part < e; ++part) {
+        T* taps = partial + part * size;
+        std::fill_n(taps, size, T(0));
+        for (Index p = part * kPoints / parts; p < (part + 1) * kPoints / parts; ++p) {
+          const TapAccumulator<T> acc{taps, Co, tap_weights<T>(p)};
+          gemm(Trans::Yes, K, T(1), V + p * N * K, PackedRhs<T>::pack(Trans::No, N, Co, dM + p * N * Co, packed),
+               TileSink<T>{&TapAccumulator<T>::take, &acc});
+        }
+      }
+    });
+    parallel_for(Ci, 4, [&](Index c0, Index c1) {  // the groups summed in order, then back to [Co, Ci, 4, 4]
+      alignas(64) T block[16 * kLanes];  // [tap][lane]
+      for (Index c = c0; c < c1; ++c)
+        for (Index o0 = 0; o0 < Co; o0 += kLanes) {
+          const int lanes = static_cast<int>(std::min<Index>(kLanes, Co - o0));
+          for (int tap = 0; tap < 16; ++tap) {
+            const int ph = (tap >> 2 & 1) * 2 + (tap & 1), t = (tap >> 3) * 2 + (tap >> 1 & 1);
+            const T* from = partial + ((ph * Ci + c) * 4 + t) * Co + o0;
+            Lanes<T> total{}, part{};
+            for (int group = 0; group < parts; ++group) {
+              copy_lanes(from + group * size, lanes, reinterpret_cast<T*>(&part));
+              total += part;
+            }
+            std::memcpy(block + tap * kLanes, &total, sizeof(total));
+          }
+          deinterleave(block, lanes, 16, dw + (o0 * Ci + c) * 16, Ci * 16);
+        }
+    });
+  }
+}
+
+/// out[ξ] [N, cols] = in[ξ] [N, depth] · op(U[ξ]) for every point: U[ξ] [K, Co] itself for the
+/// forward pass (transposed false: depth K, cols Co), U[ξ]ᵀ for the data gradient (transposed
+/// true: depth Co, cols K). On the AVX-512 float GEMM the panels come straight from w's taps and
+/// U is not read (it is null there).
+template <Scalar T>
+void kernel_products(const Conv2dGeometry& g, const Buffers<T>& buf, const T* w, const T* U, bool transposed,
+                     const T* in, T* out) {
+  const Index N = buf.N, depth = transposed ? buf.Co : buf.K, cols = transposed ? buf.K : buf.Co;
+  if constexpr (kImplicitGemm<T>) {
+    T* taps = buf.taps();
+    regroup_taps(g, w, transposed, taps);
+    per_point([&](Index p) {
+      const TapCombination<T> u{taps, cols, tap_weights<T>(p)};
+      gemm(Trans::No, N, T(1), in + p * N * depth, RhsSource<T>{depth, cols, &TapCombination<T>::fill, &u}, T(0),
+           out + p * N * cols);
+    });
+  } else {
+    per_point([&](Index p) {
+      gemm(Trans::No, transposed ? Trans::Yes : Trans::No, N, cols, depth, T(1), in + p * N * depth,
+           U + p * buf.K * buf.Co, T(0), out + p * N * cols);
+    });
+  }
+}
+
+/// Runs a ConvJob (every part conv.hpp's engine takes) on Winograd's algorithm.
+template <Scalar T>
+void run(const Conv2dGeometry& g, const ConvJob<T>& job) {
+  const Buffers<T> buf{g.batch, g.in_channels, g.out_channels, 4 * g.in_channels};
+  const Index N = buf.N, Co = buf.Co, K = buf.K;
+  constexpr bool fused = kImplicitGemm<T>;
+  T* U = nullptr;
+  if (!fused && (job.y || job.dx)) transform_kernel(g, job.w, U = buf.U());
+  const T* V = job.x_transform;
+  if ((job.y || job.dw) && !V) {
+    T* transformed = job.keep_x_transform ? job.keep_x_transform : buf.V();
+    transform_input(g, job.x, transformed);
+    V = transformed;
+  }
+  if (job.y) {
+    T* M = buf.M();
+    kernel_products(g, buf, job.w, U, false, V, M);
+    transform_output(g, M, job);
+  }
+  if (job.dbx) channel_sums<T>(job.x, N, g.in_channels, g.in_plane(), nullptr, T(0), job.dbx);
+  if (job.db) channel_sums<T>(job.gy, N, Co, g.out_plane(), job.y_rectified, job.slope, job.db);
+  if (!job.dx && !job.dw) return;
+  T* dM = buf.M();  // the forward's M is spent: a job with y and a gradient (the adjoint's backward) reads gy only now
+  transform_output_adjoint(g, job, dM);
+  if (job.dx) {
+    T* dV = buf.dV();
+    kernel_products(g, buf, job.w, U, true, dM, dV);
+    transform_input_adjoint(g, dV, job.dx_bias, job.dx);
+  }
+  if (job.dw) {
+    if constexpr (fused) {
+      if (N <= kTileSinkMaxDepth) return tap_gradients(g, V, dM, job.dw);
+    }
+    T* dU = buf.dU();
+    per_point([&](Index p) { gemm(Trans::Yes, Trans::No, K, Co, N, T(1), V + p * N * K, dM + p * N * Co, T(0), dU + p * K * Co); });
+    transform_kernel_adjoint(g, dU, job.dw);
+  }
+}
+
+}  // namespace detail::winograd
+
+/// How many values Winograd's transform of a convolution's input takes (for ConvJob's
+/// keep_x_transform: conv2d_forward can leave it for conv2d_backward), or 0 when this
+/// convolution does not run on Winograd's algorithm.
+template <Scalar T>
+Index transformed_input_size(const Conv2dGeometry& g) {
+  return detail::winograd::chosen<T>(g) ? detail::winograd::kPoints * g.batch * 4 * g.in_channels : 0;
+}
+
+}  // namespace aegan::kernels

@@ -1,0 +1,229 @@
+// Winograd's F(7x7, 2x2) for 4x4 stride-2 convolutions with 7x7 outputs (kernels/winograd.hpp):
+// every pass against the direct (im2col) engine on random shapes, finite-difference gradients,
+// thread-count independence, and that Auto picks it where intended.
+#include <catch2/catch.hpp>
+
+#include <aegan/aegan.hpp>
+#include <aegan/testing/gradcheck.hpp>
+
+#include "support/tensors.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using aegan::Index;
+using aegan::Rng;
+using aegan::Size2;
+using aegan::Tensor;
+using aegan::Var;
+using aegan::test::randn;
+namespace kernels = aegan::kernels;
+using kernels::ConvAlgorithm;
+
+namespace {
+
+/// Sets the convolution algorithm and the thread count for one scope.
+struct AlgorithmGuard {
+  AlgorithmGuard(ConvAlgorithm a, int threads)
+      : previous(kernels::conv_algorithm()), previous_threads(aegan::num_threads()),
+        threshold(kernels::detail::conv_min_parallel_flops()) {
+    kernels::conv_algorithm() = a;
+    aegan::set_num_threads(threads);
+    kernels::detail::conv_min_parallel_flops() = 0.0;  // let the direct engine split small batches too
+  }
+  ~AlgorithmGuard() {
+    kernels::conv_algorithm() = previous;
+    aegan::set_num_threads(previous_threads);
+    kernels::detail::conv_min_parallel_flops() = threshold;
+  }
+  ConvAlgorithm previous;
+  int previous_threads;
+  double threshold;
+};
+
+struct Shape4x4 {
+  Index n, ci, co, h, w;  // h, w in {14, 15}: the inputs a 4x4 stride-2 pad-1 convolution maps to 7x7
+  std::string str() const {
+    std::ostringstream s;
+    s << "N=" << n << " Cin=" << ci << " Cout=" << co << " in " << h << "x" << w;
+    return s.str();
+  }
+  kernels::Conv2dGeometry geometry() const {
+    kernels::Conv2dGeometry g;
+    g.batch = n, g.in_channels = ci, g.in_h = h, g.in_w = w, g.out_channels = co;
+    g.kernel_h = g.kernel_w = 4, g.stride_h = g.stride_w = 2, g.pad_h = g.pad_w = 1, g.out_h = g.out_w = 7;
+    return g;
+  }
+};
+
+/// Random shapes: channel counts on and off the 16-lane blocks, odd and even inputs.
+Shape4x4 random_shape(Rng& rng) {
+  return {1 + static_cast<Index>(rng.below(12)), 1 + static_cast<Index>(rng.below(40)), 1 + static_cast<Index>(rng.below(40)),
+          14 + static_cast<Index>(rng.below(2)), 14 + static_cast<Index>(rng.below(2))};
+}
+
+/// Everything one set of passes produces, to compare between algorithms.
+template <class T>
+struct Passes {
+  std::vector<Tensor<T>> out;
+  static constexpr const char* names[] = {"y",  "dx", "dw", "db", "y (adjoint)", "dx (adjoint backward)", "dw (adjoint backward)", "db (adjoint backward)"};
+};
+
+template <class T>
+Passes<T> run_all(const Shape4x4& s, ConvAlgorithm algorithm, int threads, std::optional<kernels::Rectifier<T>> rectifier,
+                  std::uint64_t seed) {
+  AlgorithmGuard guard(algorithm, threads);
+  Rng rng(seed);
+  const auto g = s.geometry();
+  const auto x = randn<T>({s.n, s.ci, s.h, s.w}, rng), w = randn<T>({s.co, s.ci, 4, 4}, rng);
+  const auto b = randn<T>({s.co}, rng), bx = randn<T>({s.ci}, rng), dy = randn<T>({s.n, s.co, 7, 7}, rng);
+  Tensor<T> y({s.n, s.co, 7, 7}), dx({s.n, s.ci, s.h, s.w}), dw({s.co, s.ci, 4, 4}), db({s.co});
+  kernels::conv2d_forward(g, x.data(), w.data(), b.data(), y.data(), rectifier);
+  // The rectifier's derivative comes from the direct engine's output for both algorithms: where
+  // a pre-activation is within rounding of 0, the two outputs may sit on either side of the kink.
+  Tensor<T> y_direct({s.n, s.co, 7, 7});
+  {
+    AlgorithmGuard direct(ConvAlgorithm::Direct, threads);
+    kernels::conv2d_forward(g, x.data(), w.data(), b.data(), y_direct.data(), rectifier);
+  }
+  kernels::conv2d_backward(g, x.data(), w.data(), dy.data(), dx.data(), dw.data(), db.data(), rectifier,
+                           rectifier ? y_direct.data() : nullptr);
+  // conv_transpose2d's passes in the same geometry: dy plays its input, x its output gradient.
+  Tensor<T> yt({s.n, s.ci, s.h, s.w}), dxt({s.n, s.co, 7, 7}), dwt({s.co, s.ci, 4, 4}), dbt({s.ci});
+  kernels::conv2d_adjoint(g, dy.data(), w.data(), bx.data(), yt.data());
+  kernels::conv2d_adjoint_backward(g, dy.data(), w.data(), x.data(), dxt.data(), dwt.data(), dbt.data());
+  return {{y, dx, dw, db, yt, dxt, dwt, dbt}};
+}
+
+/// max |a - b| over max |b|.
+template <class T>
+double relative_error(const Tensor<T>& a, const Tensor<T>& b) {
+  double scale = 0.0;
+  for (Index i = 0; i < b.numel(); ++i) scale = std::max(scale, std::abs(static_cast<double>(b[i])));
+  return aegan::test::max_abs_diff(a, b) / std::max(scale, 1e-30);
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("Winograd convolution passes equal the direct engine's on random shapes", "[conv][winograd]", float,
+                   double) {
+  using T = TestType;
+  // Measured: float within 3e-5 of the largest value (the transforms' rounding), double 1e-13.
+  const double tolerance = std::is_same_v<T, float> ? 2e-4 : 1e-11;
+  Rng rng(41);
+  for (int trial = 0; trial < 12; ++trial) {
+    const Shape4x4 s = random_shape(rng);
+    std::optional<kernels::Rectifier<T>> rectifier;
+    if (trial % 3 == 1) rectifier = kernels::Rectifier<T>{T(0)};
+    if (trial % 3 == 2) rectifier = kernels::Rectifier<T>{T(0.2)};
+    const int threads = 1 + trial % 2;
+    INFO(s.str() << " rectifier=" << (rectifier ? std::to_string(rectifier->slope) : "none") << " threads=" << threads);
+    const auto direct = run_all<T>(s, ConvAlgorithm::Direct, threads, rectifier, 500 + static_cast<std::uint64_t>(trial));
+    const auto winograd = run_all<T>(s, ConvAlgorithm::Winograd, threads, rectifier, 500 + static_cast<std::uint64_t>(trial));
+    for (std::size_t k = 0; k < direct.out.size(); ++k) {
+      INFO(Passes<T>::names[k]);
+      CHECK(relative_error(winograd.out[k], direct.out[k]) <= tolerance);
+    }
+  }
+}
+
+TEST_CASE("Winograd convolution: a batch deeper than one GEMM block stores its kernel gradient", "[conv][winograd]") {
+  // Above kTileSinkMaxDepth samples the weight gradient's products cannot hand their tiles over.
+  const Shape4x4 s{kernels::kTileSinkMaxDepth > 0 ? kernels::kTileSinkMaxDepth + 3 : 260, 3, 5, 14, 14};
+  const auto direct = run_all<float>(s, ConvAlgorithm::Direct, 2, std::nullopt, 77);
+  const auto winograd = run_all<float>(s, ConvAlgorithm::Winograd, 2, std::nullopt, 77);
+  for (std::size_t k = 0; k < direct.out.size(); ++k) {
+    INFO(Passes<float>::names[k]);
+    CHECK(relative_error(winograd.out[k], direct.out[k]) <= 2e-4);
+  }
+}
+
+TEST_CASE("Winograd convolution gives bit-identical results on 1 and 2 threads", "[conv][winograd]") {
+  const Shape4x4 s{16, 24, 40, 14, 14};
+  const auto one = run_all<float>(s, ConvAlgorithm::Winograd, 1, kernels::Rectifier<float>{0.2f}, 9);
+  const auto two = run_all<float>(s, ConvAlgorithm::Winograd, 2, kernels::Rectifier<float>{0.2f}, 9);
+  for (std::size_t k = 0; k < one.out.size(); ++k) {
+    INFO(Passes<float>::names[k]);
+    CHECK(aegan::test::max_abs_diff(one.out[k], two.out[k]) == 0.0);
+  }
+}
+
+TEST_CASE("Winograd convolution: the forward pass's transform of x serves the weight gradient unchanged", "[conv][winograd]") {
+  const Shape4x4 s{9, 20, 24, 15, 14};
+  const auto g = s.geometry();
+  AlgorithmGuard guard(ConvAlgorithm::Winograd, 2);
+  Rng rng(45);
+  const auto x = randn<float>({s.n, s.ci, s.h, s.w}, rng), w = randn<float>({s.co, s.ci, 4, 4}, rng);
+  const auto dy = randn<float>({s.n, s.co, 7, 7}, rng);
+  REQUIRE(kernels::transformed_input_size<float>(g) == 64 * s.n * 4 * s.ci);
+  Tensor<float> y({s.n, s.co, 7, 7}), kept({kernels::transformed_input_size<float>(g)});
+  kernels::conv2d_forward<float>(g, x.data(), w.data(), nullptr, y.data(), std::nullopt, kept.data());
+  Tensor<float> dw_again({s.co, s.ci, 4, 4}), dw_kept({s.co, s.ci, 4, 4});
+  kernels::conv2d_backward<float>(g, x.data(), w.data(), dy.data(), nullptr, dw_again.data());
+  kernels::conv2d_backward<float>(g, x.data(), w.data(), dy.data(), nullptr, dw_kept.data(), nullptr, std::nullopt, nullptr,
+                                  kept.data());
+  CHECK(aegan::test::max_abs_diff(dw_kept, dw_again) == 0.0);
+  // The direct engine keeps nothing.
+  kernels::conv_algorithm() = ConvAlgorithm::Direct;
+  CHECK(kernels::transformed_input_size<float>(g) == 0);
+}
+
+TEMPLATE_TEST_CASE("Winograd conv2d and conv_transpose2d pass the gradient checker", "[conv][winograd][gradcheck]", float,
+                   double) {
+  using T = TestType;
+  // Both are linear in each input, so central differences have no truncation error at any step;
+  // a unit step keeps the transforms' rounding (larger than im2col's) from swamping the difference.
+  auto options = aegan::testing::GradcheckOptions::defaults<T>();
+  options.eps = 1.0;
+  Rng rng(43);
+  for (int trial = 0; trial < 4; ++trial) {
+    const Index n = 1 + static_cast<Index>(rng.below(2)), ci = 1 + static_cast<Index>(rng.below(3)),
+                co = 1 + static_cast<Index>(rng.below(3)), h = 14 + static_cast<Index>(rng.below(2));
+    AlgorithmGuard guard(ConvAlgorithm::Winograd, 1 + trial % 2);
+    INFO("N=" << n << " Cin=" << ci << " Cout=" << co << " in " << h << "x14");
+    {
+      std::vector<Tensor<T>> inputs{randn<T>({n, ci, h, 14}, rng), randn<T>({co, ci, 4, 4}, rng), randn<T>({co}, rng)};
+      auto f = [](const std::vector<Var<T>>& v) { return aegan::conv2d(v[0], v[1], v[2], Size2{2, 2}, Size2{1, 1}); };
+      const auto r = aegan::testing::gradcheck<T>(f, inputs, 600 + static_cast<std::uint64_t>(trial), options);
+      INFO("conv2d: " << r.message);
+      CHECK(r.ok);
+    }
+    {
+      // 7x7 -> 14x14 (output_padding 0) or 15x15 (1): the adjoint of the 4x4 stride-2 convolution above.
+      const Size2 op{h - 14, 0};
+      std::vector<Tensor<T>> inputs{randn<T>({n, ci, 7, 7}, rng), randn<T>({ci, co, 4, 4}, rng), randn<T>({co}, rng)};
+      auto f = [op](const std::vector<Var<T>>& v) {
+        return aegan::conv_transpose2d(v[0], v[1], v[2], Size2{2, 2}, Size2{1, 1}, op);
+      };
+      const auto r = aegan::testing::gradcheck<T>(f, inputs, 700 + static_cast<std::uint64_t>(trial), options);
+      INFO("conv_transpose2d: " << r.message);
+      CHECK(r.ok);
+    }
+  }
+}
+
+TEMPLATE_TEST_CASE("Auto runs the MNIST networks' 4x4 stride-2 convolutions on Winograd in float only", "[conv][winograd]",
+                   float, double) {
+  using T = TestType;
+  // Counted products tell the algorithms apart: the direct forward multiplies 2·N·49·Cout·Cin·16,
+  // Winograd's 64 point products 2·64·N·4·Cin·Cout, 64/196 of that.
+  Rng rng(44);
+  const Shape4x4 s{8, 16, 32, 14, 14};
+  const auto x = randn<T>({s.n, s.ci, 14, 14}, rng), w = randn<T>({s.co, s.ci, 4, 4}, rng);
+  Tensor<T> y({s.n, s.co, 7, 7});
+  AlgorithmGuard guard(ConvAlgorithm::Auto, 1);
+  aegan::FlopCounter counter;
+  kernels::conv2d_forward<T>(s.geometry(), x.data(), w.data(), nullptr, y.data());
+  const double direct = 2.0 * static_cast<double>(s.n * 49 * s.co * s.ci * 16);
+  CHECK(static_cast<double>(counter.flops()) == (std::is_same_v<T, float> ? direct * 64.0 / 196.0 : direct));
+  // Fewer samples than the transforms pay off for: direct, in both types.
+  const Shape4x4 small{4, 16, 32, 14, 14};
+  Tensor<T> ys({small.n, small.co, 7, 7});
+  aegan::FlopCounter small_counter;
+  kernels::conv2d_forward<T>(small.geometry(), x.data(), w.data(), nullptr, ys.data());
+  CHECK(static_cast<double>(small_counter.flops()) == 2.0 * static_cast<double>(small.n * 49 * small.co * small.ci * 16));
+}
