@@ -15,10 +15,13 @@ ratio is reported (the "status" column), never an error.
   benchmarks/compare.py [--build-dir build-bench] [--family dense] [--rounds 3] [--min-time 0.3]
                         [--repetitions 5] [--filter REGEX] [--threads 1,2] [--stat median|min] [--omp-wait-policy active|passive]
                         [--quiet SECONDS] [--nice N] [--markdown FILE] [--json FILE] [--allow-reference-blas]
+                        [--openblas-coretype auto|keep|NAME]
 
 Refuses to run (status 2) when PyTorch would use Debian's reference BLAS instead of an optimised one
-(install libopenblas0-openmp), unless --allow-reference-blas; the footer names the CPU and
-PyTorch's BLAS / oneDNN libraries, since the ratios depend on both.
+(install libopenblas0-openmp), unless --allow-reference-blas. When OpenBLAS takes the CPU for one
+without AVX (a release older than the CPU model), PyTorch runs with the OPENBLAS_CORETYPE the CPU's
+flags allow (--openblas-coretype). The footer names the CPU, PyTorch's BLAS / oneDNN libraries and
+OpenBLAS's kernels, since the ratios depend on all three.
 """
 import argparse
 import json
@@ -54,6 +57,11 @@ def _set_niceness():
 
 
 ENV = None  # --omp-wait-policy: the environment both sides run in
+TORCH_ENV = {}  # variables for the PyTorch side only (OPENBLAS_CORETYPE, see openblas_coretype)
+
+
+def torch_env():
+    return dict(ENV if ENV is not None else os.environ, **TORCH_ENV)
 
 
 def run_json(cmd, env=None):
@@ -95,14 +103,14 @@ def run_torch(script, args):
            f"--repeats={args.repetitions}"]
     if args.filter:
         cmd.append(f"--filter={args.filter}")
-    data = run_json(cmd)
+    data = run_json(cmd, torch_env())
     return {r["name"]: r.get("samples_ns", [r["time_ns"]]) for r in data["rows"]}
 
 
 def probe_torch(python, torch_dir):
     """The PyTorch side's version and math libraries (common.runtime), before anything is timed."""
     code = f"import sys; sys.path.insert(0, {torch_dir!r}); import common; common.main_runtime()"
-    return run_json([python, "-c", code])
+    return run_json([python, "-c", code], torch_env())
 
 
 # Debian's netlib BLAS (package libblas3), which python3-torch falls back to when no optimised BLAS
@@ -117,6 +125,37 @@ def reference_blas(libraries):
     if any(OPTIMISED_BLAS.search(os.path.basename(p)) for p in libraries):
         return None
     return next((p for p in libraries if REFERENCE_BLAS.search(p)), None)
+
+
+# OpenBLAS kernel sets without AVX. OpenBLAS falls back to one of these for a CPU model newer than
+# its release (Debian 12's 0.3.21 runs "Prescott" SSE3 kernels on family 6 model 207, an Emerald
+# Rapids Xeon), which made PyTorch's dcgan W=64 step 241 ms instead of 121-125 there and every
+# ratio flatter aegan (0.22-0.29 instead of 0.27-0.47).
+PRE_AVX_CORES = {"prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "katmai", "coppermine",
+                 "northwood", "banias", "opteron", "opteron_sse3", "barcelona", "bobcat", "athlon"}
+
+
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.partition(":")[2].split())
+    except OSError:
+        pass
+    return set()
+
+
+def openblas_coretype(core, flags):
+    """The OPENBLAS_CORETYPE that gives this CPU the kernels its vector units can run, when OpenBLAS
+    chose a kernel set without AVX for a CPU that has AVX2 or AVX-512; else None."""
+    if core is None or core.lower() not in PRE_AVX_CORES:
+        return None
+    if {"avx512f", "avx512bw", "avx512dq", "avx512vl"} <= flags:
+        return "SkylakeX"
+    if {"avx2", "fma"} <= flags:
+        return "Haswell"
+    return None
 
 
 def cpu_model():
@@ -212,6 +251,10 @@ def main():
                          "share the cores; the default (unset) spins, which is fastest on an idle machine")
     ap.add_argument("--stat", choices=["median", "min"], default="median",
                     help="how the samples (timed blocks) of one row combine (min is the steadier on a busy machine)")
+    ap.add_argument("--openblas-coretype", default="auto", metavar="auto|keep|NAME",
+                    help="OPENBLAS_CORETYPE for the PyTorch side. auto (default): when OpenBLAS took this CPU for "
+                         "one without AVX (an OpenBLAS older than the CPU), set the kernels the CPU's flags allow "
+                         "(SkylakeX for AVX-512, Haswell for AVX2); keep: never set it; NAME: set it to NAME")
     ap.add_argument("--allow-reference-blas", action="store_true",
                     help="time PyTorch even when it would run on Debian's reference (netlib) BLAS, whose slow "
                          "matrix products make every ratio look better than it is")
@@ -243,6 +286,20 @@ def main():
     except (RunError, OSError) as e:
         print(f"compare.py: cannot run PyTorch with {args.python}: {e}", file=sys.stderr)
         return 1
+    chosen_core = runtime.get("openblas_core")
+    coretype = openblas_coretype(chosen_core, cpu_flags()) if args.openblas_coretype == "auto" else (
+        None if args.openblas_coretype == "keep" else args.openblas_coretype)
+    if coretype and not (args.openblas_coretype == "auto" and "OPENBLAS_CORETYPE" in os.environ):
+        TORCH_ENV["OPENBLAS_CORETYPE"] = coretype
+        try:
+            runtime = probe_torch(args.python, torch_dir)
+        except (RunError, OSError) as e:
+            print(f"compare.py: cannot run PyTorch with OPENBLAS_CORETYPE={coretype}: {e}", file=sys.stderr)
+            return 1
+        if args.openblas_coretype == "auto":
+            print(f"compare.py: OpenBLAS took this CPU for a {chosen_core} (no AVX); PyTorch runs with "
+                  f"OPENBLAS_CORETYPE={coretype} (OpenBLAS now says {runtime.get('openblas_core')}); "
+                  "--openblas-coretype keep to time it as installed", file=sys.stderr)
     libraries = runtime.get("math_libraries", [])
     slow_blas = reference_blas(libraries)
     if slow_blas and not args.allow_reference_blas:
@@ -317,6 +374,10 @@ def main():
     print(f"\n{args.stat}s of {args.rounds} interleaved rounds x {args.repetitions} blocks per side; torch {torch_version}; "
           f"noise = (max - min) / median over blocks, worse side; load average {loads}")
     print(f"CPU: {cpu}; PyTorch's math libraries: {', '.join(libraries) or 'none found'}")
+    if runtime.get("openblas_core"):
+        set_to = torch_env().get("OPENBLAS_CORETYPE")
+        how = f" (OPENBLAS_CORETYPE={set_to})" if set_to else ""
+        print(f"OpenBLAS kernels: {runtime['openblas_core']}{how}")
     if slow_blas:
         print(f"WARNING: PyTorch ran on the reference BLAS {slow_blas}: these ratios flatter aegan")
     if args.omp_wait_policy:
@@ -333,7 +394,8 @@ def main():
                 f.write("| " + " | ".join(c) + " |\n")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"torch": torch_version, "cpu": cpu, "math_libraries": libraries, "rounds": args.rounds, "repetitions": args.repetitions, "stat": args.stat,
+            json.dump({"torch": torch_version, "cpu": cpu, "math_libraries": libraries,
+                       "openblas_core": runtime.get("openblas_core"), "rounds": args.rounds, "repetitions": args.repetitions, "stat": args.stat,
                        "rows": [{"family": k[0], "name": k[1], **samples[k]} for k in order]}, f, indent=1)
     return 0
 

@@ -63,11 +63,30 @@ def math_libraries():
     return sorted(found)
 
 
+def openblas_core():
+    """The kernel set OpenBLAS chose for this CPU (openblas_get_corename), or None without OpenBLAS.
+
+    OpenBLAS picks its kernels by CPU model number, so a release older than the CPU takes it for
+    an old one: Debian 12's 0.3.21 runs SSE3 "Prescott" kernels on an Emerald Rapids Xeon.
+    """
+    import ctypes
+
+    for path in math_libraries():
+        if "openblas" in os.path.basename(path):
+            try:
+                lib = ctypes.CDLL(path)  # the copy torch already mapped: same library, same state
+                lib.openblas_get_corename.restype = ctypes.c_char_p
+                return lib.openblas_get_corename().decode()
+            except (OSError, AttributeError):
+                return None
+    return None
+
+
 def runtime():
     """What compare.py reports about the PyTorch side before it times anything."""
     import torch
 
-    return {"torch": torch.__version__, "math_libraries": math_libraries()}
+    return {"torch": torch.__version__, "math_libraries": math_libraries(), "openblas_core": openblas_core()}
 
 
 def emit(rows):
