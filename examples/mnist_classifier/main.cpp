@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
         loss.backward();
         adam.step();
         loss_sum += loss.item();
-        bar.update(++b, {{"loss", loss_sum / static_cast<double>(b)}});
+        ++b;  // not inside update's arguments: their order of evaluation is unspecified (GCC read b first: "loss inf")
+        bar.update(b, {{"loss", loss_sum / static_cast<double>(b)}});
       }
       bar.finish();
       train::Checkpoint ck;
