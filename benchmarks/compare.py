@@ -135,17 +135,6 @@ PRE_AVX_CORES = {"prescott", "core2", "penryn", "dunnington", "nehalem", "atom",
                  "northwood", "banias", "opteron", "opteron_sse3", "barcelona", "bobcat", "athlon"}
 
 
-def cpu_flags():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("flags"):
-                    return set(line.partition(":")[2].split())
-    except OSError:
-        pass
-    return set()
-
-
 def openblas_coretype(core, flags):
     """The OPENBLAS_CORETYPE that gives this CPU the kernels its vector units can run, when OpenBLAS
     chose a kernel set without AVX for a CPU that has AVX2 or AVX-512; else None."""
@@ -158,8 +147,8 @@ def openblas_coretype(core, flags):
     return None
 
 
-def cpu_model():
-    """The first CPU's model name with its family and model numbers (VMs often mask the name)."""
+def first_cpu():
+    """The first CPU's fields in /proc/cpuinfo ({} where there is none)."""
     fields = {}
     try:
         with open("/proc/cpuinfo") as f:
@@ -170,6 +159,16 @@ def cpu_model():
                 fields[key.strip()] = value.strip()
     except OSError:
         pass
+    return fields
+
+
+def cpu_flags():
+    return set(first_cpu().get("flags", "").split())
+
+
+def cpu_model():
+    """The first CPU's model name with its family and model numbers (VMs often mask the name)."""
+    fields = first_cpu()
     name = fields.get("model name", "?")
     if "cpu family" in fields and "model" in fields:
         name += f" (family {fields['cpu family']}, model {fields['model']})"
