@@ -136,8 +136,11 @@ struct GatheredLhs {
 };
 
 /// C = alpha * A * rhs + beta * C with A gathered (see kImplicitGemm), M x rhs.K.
+// [[maybe_unused]] here and below: without AEGAN_SGEMM_AVX512 these bodies are only checks, and
+// clang warns about the parameters when it parses them (a baseline-ISA build).
 template <Scalar T>
-void gemm(const GatheredLhs<T>& A, Index M, T alpha, const PackedRhs<T>& rhs, T beta, T* C) {
+void gemm([[maybe_unused]] const GatheredLhs<T>& A, Index M, [[maybe_unused]] T alpha, const PackedRhs<T>& rhs,
+          [[maybe_unused]] T beta, [[maybe_unused]] T* C) {
   static_assert(kImplicitGemm<T>, "gemm: a GatheredLhs needs the AVX-512 float GEMM (test kImplicitGemm<T>)");
   if (M == 0 || rhs.N == 0) return;
 #ifdef AEGAN_SGEMM_AVX512
@@ -167,7 +170,8 @@ inline constexpr Index kTileSinkMaxDepth = 0;
 /// sink <- alpha * op(A) * rhs (see kImplicitGemm and TileSink), op(A) M x rhs.K with
 /// 1 <= rhs.K <= kTileSinkMaxDepth. Single-threaded: callers split their work across threads.
 template <Scalar T>
-void gemm(Trans ta, Index M, T alpha, const T* A, const PackedRhs<T>& rhs, const TileSink<T>& sink) {
+void gemm([[maybe_unused]] Trans ta, Index M, [[maybe_unused]] T alpha, [[maybe_unused]] const T* A,
+          const PackedRhs<T>& rhs, [[maybe_unused]] const TileSink<T>& sink) {
   static_assert(kImplicitGemm<T>, "gemm: a TileSink needs the AVX-512 float GEMM (test kImplicitGemm<T>)");
   if (M == 0 || rhs.N == 0) return;
   if (rhs.K < 1 || rhs.K > kTileSinkMaxDepth || !rhs.panels)
@@ -183,7 +187,8 @@ void gemm(Trans ta, Index M, T alpha, const T* A, const PackedRhs<T>& rhs, const
 /// C = alpha * op(A) * op(B) + beta * C with op(B) filled panel by panel from `rhs` (see
 /// kImplicitGemm), op(A) M x rhs.K.
 template <Scalar T>
-void gemm(Trans ta, Index M, T alpha, const T* A, const RhsSource<T>& rhs, T beta, T* C) {
+void gemm([[maybe_unused]] Trans ta, Index M, [[maybe_unused]] T alpha, [[maybe_unused]] const T* A,
+          const RhsSource<T>& rhs, [[maybe_unused]] T beta, [[maybe_unused]] T* C) {
   static_assert(kImplicitGemm<T>, "gemm: an RhsSource needs the AVX-512 float GEMM (test kImplicitGemm<T>)");
   if (M == 0 || rhs.N == 0) return;
 #ifdef AEGAN_SGEMM_AVX512

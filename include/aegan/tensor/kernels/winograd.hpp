@@ -41,6 +41,7 @@ namespace aegan::kernels {
 enum class ConvAlgorithm { Auto, Direct, Winograd };
 
 /// The process-wide choice (tests compare the two; Direct gives the im2col engine's rounding).
+/// A plain variable: set it before convolutions run, not while another thread runs one.
 inline ConvAlgorithm& conv_algorithm() {
   static ConvAlgorithm algorithm = ConvAlgorithm::Auto;
   return algorithm;
