@@ -157,6 +157,14 @@ inline constexpr int kPadded = 2 * kTile;
 inline constexpr Strides kPhase{2 * kPadded, 2};
 inline Index phase_start(int ph) { return ((ph >> 1) * kPadded + (ph & 1)) * kLanes; }
 
+/// Tap (kh, kw) of a 4x4 kernel, kh·4 + kw, is tap t = (kh / 2)·2 + kw / 2 of the 2x2 sub-kernel
+/// of phase ph = (kh % 2)·2 + kw % 2; kernel_tap and split_tap convert between the two.
+inline constexpr int kernel_tap(int ph, int t) { return (2 * (t >> 1) + (ph >> 1)) * 4 + 2 * (t & 1) + (ph & 1); }
+struct PhaseTap {
+  int ph, t;
+};
+inline constexpr PhaseTap split_tap(int tap) { return {(tap >> 2 & 1) * 2 + (tap & 1), (tap >> 3) * 2 + (tap >> 1 & 1)}; }
+
 /// Whether the geometry is one F(7x7, 2x2) tile per phase plane.
 inline bool fits(const Conv2dGeometry& g) {
   return g.kernel_h == 4 && g.kernel_w == 4 && g.stride_h == 2 && g.stride_w == 2 && g.pad_h == 1 && g.pad_w == 1 &&
@@ -322,9 +330,7 @@ void transform_kernel(const Conv2dGeometry& g, const T* w, T* U) {
           const int lanes = static_cast<int>(std::min<Index>(kLanes, Co - o0));
           std::fill_n(k, 4 * kLanes, T(0));
           for (int l = 0; l < lanes; ++l)
-            for (int di = 0; di < 2; ++di)
-              for (int dj = 0; dj < 2; ++dj)
-                k[(di * 2 + dj) * kLanes + l] = w[((o0 + l) * Ci + c) * 16 + (2 * di + (ph >> 1)) * 4 + 2 * dj + (ph & 1)];
+            for (int t = 0; t < 4; ++t) k[t * kLanes + l] = w[((o0 + l) * Ci + c) * 16 + kernel_tap(ph, t)];
           sandwich(Gm<T>, k, kDense<2>, Gm<T>, u, kDense<kTile>);
           for (int p = 0; p < kPoints; ++p) copy_lanes(u + p * kLanes, lanes, U + p * sU + (ph * Ci + c) * Co + o0);
         }
@@ -344,9 +350,7 @@ void transform_kernel_adjoint(const Conv2dGeometry& g, const T* dU, T* dw) {
           for (int p = 0; p < kPoints; ++p) gather_lanes(dU + p * sU + (ph * Ci + c) * Co + o0, lanes, du + p * kLanes);
           sandwich(GT<T>, du, kDense<kTile>, GT<T>, k, kDense<2>);
           for (int l = 0; l < lanes; ++l)
-            for (int di = 0; di < 2; ++di)
-              for (int dj = 0; dj < 2; ++dj)
-                dw[((o0 + l) * Ci + c) * 16 + (2 * di + (ph >> 1)) * 4 + 2 * dj + (ph & 1)] = k[(di * 2 + dj) * kLanes + l];
+            for (int t = 0; t < 4; ++t) dw[((o0 + l) * Ci + c) * 16 + kernel_tap(ph, t)] = k[t * kLanes + l];
         }
   });
 }
@@ -461,13 +465,12 @@ bool chosen(const Conv2dGeometry& g) {
 // tap gradients (TapAccumulator) instead of storing them.
 
 /// The kernel's taps regrouped so a row of U[ξ] (by_output false: [K][4][Co]) or of U[ξ]ᵀ
-/// (by_output true: [Co][4][K]) is four contiguous runs. Tap (kh, kw) of w [Co, Ci, 4, 4] is tap
-/// t = (kh / 2, kw / 2) of phase ph = (kh % 2, kw % 2); kLanes channels move at a time.
+/// (by_output true: [Co][4][K]) is four contiguous runs (see split_tap); kLanes channels move at a time.
 template <Scalar T>
 void regroup_taps(const Conv2dGeometry& g, const T* w, bool by_output, T* taps) {
   const Index Ci = g.in_channels, Co = g.out_channels, K = 4 * Ci;
   auto destination = [&](Index o, Index c, int tap) {  // of (o, c, tap); the lanes run along o or c
-    const int ph = (tap >> 2 & 1) * 2 + (tap & 1), t = (tap >> 3) * 2 + (tap >> 1 & 1);
+    const auto [ph, t] = split_tap(tap);
     return by_output ? taps + (o * 4 + t) * K + ph * Ci + c : taps + ((ph * Ci + c) * 4 + t) * Co + o;
   };
   parallel_for(by_output ? Co : Ci, 4, [&](Index b, Index e) {
@@ -565,7 +568,7 @@ void tap_gradients(const Conv2dGeometry& g, const T* V, const T* dM, T* dw) {
         for (Index o0 = 0; o0 < Co; o0 += kLanes) {
           const int lanes = static_cast<int>(std::min<Index>(kLanes, Co - o0));
           for (int tap = 0; tap < 16; ++tap) {
-            const int ph = (tap >> 2 & 1) * 2 + (tap & 1), t = (tap >> 3) * 2 + (tap >> 1 & 1);
+            const auto [ph, t] = split_tap(tap);
             const T* from = partial + ((ph * Ci + c) * 4 + t) * Co + o0;
             Lanes<T> total{}, part{};
             for (int group = 0; group < parts; ++group) {
