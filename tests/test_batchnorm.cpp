@@ -7,6 +7,7 @@
 
 #include "support/fusion.hpp"
 #include "support/tensors.hpp"
+#include "support/threads.hpp"
 
 #include <cmath>
 #include <optional>
@@ -15,6 +16,7 @@
 
 using aegan::Index;
 using aegan::test::randn;
+using aegan::test::ThreadGuard;
 using aegan::Rng;
 using aegan::Shape;
 using aegan::Tensor;
@@ -44,12 +46,6 @@ Stats channel_stats(const Tensor<T>& x) {
   }
   return s;
 }
-
-struct ThreadGuard {
-  explicit ThreadGuard(int n) : previous(aegan::num_threads()) { aegan::set_num_threads(n); }
-  ~ThreadGuard() { aegan::set_num_threads(previous); }
-  int previous;
-};
 
 std::string message_of(const std::function<void()>& fn) {
   try {

@@ -7,6 +7,7 @@
 
 #include "support/fusion.hpp"
 #include "support/tensors.hpp"
+#include "support/threads.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -16,6 +17,7 @@
 
 using aegan::Index;
 using aegan::test::randn;
+using aegan::test::ThreadGuard;
 using aegan::test::max_abs_diff;
 using aegan::Rng;
 using aegan::Shape;
@@ -108,21 +110,6 @@ Config random_config(Rng& rng, Index max_batch, Index max_channels, Index max_ex
   c.bias = rng.bernoulli(0.6);
   return c;
 }
-
-/// Sets the thread count; with more than one thread, also makes every convolution, however
-/// small, take the threaded path (small ones otherwise stay on one thread).
-struct ThreadGuard {
-  explicit ThreadGuard(int n) : previous(aegan::num_threads()), threshold(aegan::kernels::detail::conv_min_parallel_flops()) {
-    aegan::set_num_threads(n);
-    if (n > 1) aegan::kernels::detail::conv_min_parallel_flops() = 0.0;
-  }
-  ~ThreadGuard() {
-    aegan::set_num_threads(previous);
-    aegan::kernels::detail::conv_min_parallel_flops() = threshold;
-  }
-  int previous;
-  double threshold;
-};
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <aegan/testing/gradcheck.hpp>
 
 #include "support/tensors.hpp"
+#include "support/threads.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -26,23 +27,16 @@ using kernels::ConvAlgorithm;
 
 namespace {
 
-/// Sets the convolution algorithm and the thread count for one scope.
+/// Sets the convolution algorithm and the thread count (ThreadGuard) for one scope.
 struct AlgorithmGuard {
-  AlgorithmGuard(ConvAlgorithm a, int threads)
-      : previous(kernels::conv_algorithm()), previous_threads(aegan::num_threads()),
-        threshold(kernels::detail::conv_min_parallel_flops()) {
+  AlgorithmGuard(ConvAlgorithm a, int threads) : previous(kernels::conv_algorithm()), thread_guard(threads) {
     kernels::conv_algorithm() = a;
-    aegan::set_num_threads(threads);
-    kernels::detail::conv_min_parallel_flops() = 0.0;  // let the direct engine split small batches too
   }
-  ~AlgorithmGuard() {
-    kernels::conv_algorithm() = previous;
-    aegan::set_num_threads(previous_threads);
-    kernels::detail::conv_min_parallel_flops() = threshold;
-  }
+  ~AlgorithmGuard() { kernels::conv_algorithm() = previous; }
+  AlgorithmGuard(const AlgorithmGuard&) = delete;
+  AlgorithmGuard& operator=(const AlgorithmGuard&) = delete;
   ConvAlgorithm previous;
-  int previous_threads;
-  double threshold;
+  aegan::test::ThreadGuard thread_guard;
 };
 
 struct Shape4x4 {
