@@ -7,7 +7,6 @@
 
 #include "support/fusion.hpp"
 #include "support/tensors.hpp"
-#include "support/threads.hpp"
 
 #include <cmath>
 #include <optional>
@@ -16,7 +15,6 @@
 
 using aegan::Index;
 using aegan::test::randn;
-using aegan::test::ThreadGuard;
 using aegan::Rng;
 using aegan::Shape;
 using aegan::Tensor;
@@ -180,7 +178,7 @@ TEST_CASE("batch_norm does not depend on the thread count", "[batchnorm]") {
   const auto seed = randn<float>({8, 4, 32, 32}, rng);
   std::vector<Tensor<float>> out;
   for (int threads : {1, 2}) {
-    ThreadGuard guard(threads);
+    aegan::set_num_threads(threads);
     aegan::nn::BatchNorm2d<float> bn(4);
     Var<float> xv(x, true);
     Var<float> y = bn(xv);
@@ -218,7 +216,7 @@ TEST_CASE("BatchNorm1d on [N, C] (the channel-block path) matches the formulas a
   const auto seed = randn<double>({16, 3000}, rng);
   std::vector<Tensor<double>> out;
   for (int threads : {1, 2}) {
-    ThreadGuard guard(threads);
+    aegan::set_num_threads(threads);
     aegan::nn::BatchNorm1d<double> bn(3000);
     for (Index c = 0; c < 3000; ++c) bn.weight.mutable_value()[c] = 0.5 + 0.001 * static_cast<double>(c);
     Var<double> xv(x, true);
@@ -289,7 +287,7 @@ TEMPLATE_TEST_CASE("batch norm with a fused rectifier equals the rectifier after
       for (bool affine : {true, false})
         for (T slope : {T(0), T(0.2)}) {
           const int threads = ++trial % 2 ? 1 : 2;
-          ThreadGuard guard(threads);
+          aegan::set_num_threads(threads);
           INFO("shape " << shape.to_string() << " training=" << training << " affine=" << affine << " slope=" << slope
                         << " threads=" << threads);
           const Index C = shape[1];
@@ -372,7 +370,7 @@ TEMPLATE_TEST_CASE("batch_norm_backward may write dx over dy, with the bits of a
         for (bool rectified : {false, true}) {
           INFO("layout [" << l.outer << ", " << l.channels << ", " << l.inner << "] threads=" << threads
                           << " batch_stats=" << batch_stats << " rectified=" << rectified);
-          ThreadGuard guard(threads);
+          aegan::set_num_threads(threads);
           const Index n = l.outer * l.channels * l.inner, C = l.channels;
           const Tensor<T> x = randn<T>({n}, rng, 0.5, 2.0), dy = randn<T>({n}, rng), w = randn<T>({C}, rng, 1.0, 0.3);
           Tensor<T> y({n}), mean({C}), invstd({C}), var({C});

@@ -17,7 +17,7 @@
 
 using aegan::Index;
 using aegan::test::randn;
-using aegan::test::ThreadGuard;
+using aegan::test::kAlwaysThreaded;
 using aegan::test::max_abs_diff;
 using aegan::Rng;
 using aegan::Shape;
@@ -117,14 +117,14 @@ TEMPLATE_TEST_CASE("conv2d forward matches a direct convolution", "[conv]", floa
   using T = TestType;
   Rng rng(11);
   for (int threads : {1, 2}) {
-    ThreadGuard guard(threads);
+    aegan::set_num_threads(threads);
     for (int trial = 0; trial < 40; ++trial) {
       const Config c = random_config(rng, 5, 4, 9);
       INFO(c.str() << " threads=" << threads);
       const auto x = randn<T>({c.n, c.ci, c.h, c.w}, rng);
       const auto w = randn<T>({c.co, c.ci, c.k.h, c.k.w}, rng);
       const auto b = randn<T>({c.co}, rng);
-      Var<T> y = aegan::conv2d(Var<T>(x), Var<T>(w), c.bias ? Var<T>(b) : Var<T>(), c.s, c.p);
+      Var<T> y = aegan::conv2d(Var<T>(x), Var<T>(w), c.bias ? Var<T>(b) : Var<T>(), c.s, c.p, kAlwaysThreaded);
       CHECK(max_abs_diff(y.value(), reference_conv(x, w, c.bias ? &b : nullptr, c.s, c.p)) < tol<T>());
     }
   }
@@ -136,15 +136,15 @@ TEMPLATE_TEST_CASE("conv2d forward on DCGAN-sized maps (one sample per GEMM and 
   struct Case { Index n, ci, co, h; };
   for (const Case k : {Case{3, 1, 8, 28}, Case{5, 6, 4, 14}, Case{6, 5, 7, 14}, Case{4, 8, 3, 7}, Case{2, 2, 2, 40}})
     for (int threads : {1, 2}) {
-      ThreadGuard guard(threads);
+      aegan::set_num_threads(threads);
       const auto x = randn<T>({k.n, k.ci, k.h, k.h}, rng);
       const auto w = randn<T>({k.co, k.ci, 4, 4}, rng);
       const auto b = randn<T>({k.co}, rng);
-      Var<T> y = aegan::conv2d(Var<T>(x), Var<T>(w), Var<T>(b), 2, 1);
+      Var<T> y = aegan::conv2d(Var<T>(x), Var<T>(w), Var<T>(b), 2, 1, kAlwaysThreaded);
       CHECK(max_abs_diff(y.value(), reference_conv(x, w, &b, 2, 1)) < 10 * tol<T>());
       // The transpose with the DCGAN generator's geometry.
       const auto wt = randn<T>({k.ci, k.co, 4, 4}, rng);
-      Var<T> z = aegan::conv_transpose2d(Var<T>(x), Var<T>(wt), Var<T>(b), 2, 1);
+      Var<T> z = aegan::conv_transpose2d(Var<T>(x), Var<T>(wt), Var<T>(b), 2, 1, 0, kAlwaysThreaded);
       CHECK(z.shape() == Shape{k.n, k.co, 2 * k.h, 2 * k.h});
       CHECK(max_abs_diff(z.value(), reference_conv_transpose(x, wt, &b, 2, 1, 0)) < 10 * tol<T>());
     }
@@ -154,7 +154,7 @@ TEMPLATE_TEST_CASE("conv_transpose2d forward matches a direct transposed convolu
   using T = TestType;
   Rng rng(13);
   for (int threads : {1, 2}) {
-    ThreadGuard guard(threads);
+    aegan::set_num_threads(threads);
     for (int trial = 0; trial < 40; ++trial) {
       const Config c = random_config(rng, 5, 4, 7);
       const Size2 op{static_cast<Index>(rng.below(static_cast<std::uint64_t>(c.s.h))),
@@ -165,7 +165,7 @@ TEMPLATE_TEST_CASE("conv_transpose2d forward matches a direct transposed convolu
       const auto x = randn<T>({c.n, c.ci, c.h, c.w}, rng);
       const auto w = randn<T>({c.ci, c.co, c.k.h, c.k.w}, rng);
       const auto b = randn<T>({c.co}, rng);
-      Var<T> y = aegan::conv_transpose2d(Var<T>(x), Var<T>(w), c.bias ? Var<T>(b) : Var<T>(), c.s, c.p, op);
+      Var<T> y = aegan::conv_transpose2d(Var<T>(x), Var<T>(w), c.bias ? Var<T>(b) : Var<T>(), c.s, c.p, op, kAlwaysThreaded);
       CHECK(max_abs_diff(y.value(), reference_conv_transpose(x, w, c.bias ? &b : nullptr, c.s, c.p, op)) < tol<T>());
     }
   }
@@ -179,11 +179,11 @@ TEMPLATE_TEST_CASE("conv_transpose2d is the adjoint of conv2d: <conv(x), y> = <x
     INFO(c.str());
     const auto x = randn<T>({c.n, c.ci, c.h, c.w}, rng);
     const auto w = randn<T>({c.co, c.ci, c.k.h, c.k.w}, rng);  // conv: ci -> co; its transpose: co -> ci
-    Var<T> cx = aegan::conv2d(Var<T>(x), Var<T>(w), Var<T>(), c.s, c.p);
+    Var<T> cx = aegan::conv2d(Var<T>(x), Var<T>(w), Var<T>(), c.s, c.p, kAlwaysThreaded);
     const auto y = randn<T>(cx.shape(), rng);
     // output_padding recovers the input size the strided convolution rounded away.
     const Size2 op{(c.h + 2 * c.p.h - c.k.h) % c.s.h, (c.w + 2 * c.p.w - c.k.w) % c.s.w};
-    Var<T> ty = aegan::conv_transpose2d(Var<T>(y), Var<T>(w), Var<T>(), c.s, c.p, op);
+    Var<T> ty = aegan::conv_transpose2d(Var<T>(y), Var<T>(w), Var<T>(), c.s, c.p, op, kAlwaysThreaded);
     REQUIRE(ty.shape() == x.shape());
     double lhs = 0.0, rhs = 0.0, scale = 0.0;
     for (Index i = 0; i < y.numel(); ++i) {
@@ -201,12 +201,12 @@ TEMPLATE_TEST_CASE("conv2d gradients pass the gradient checker on random geometr
   for (int trial = 0; trial < 30; ++trial) {
     const Config c = random_config(rng, 3, 3, 4);
     const int threads = trial % 2 ? 2 : 1;
-    ThreadGuard guard(threads);
+    aegan::set_num_threads(threads);
     INFO(c.str() << " threads=" << threads);
     std::vector<Tensor<T>> inputs{randn<T>({c.n, c.ci, c.h, c.w}, rng), randn<T>({c.co, c.ci, c.k.h, c.k.w}, rng)};
     if (c.bias) inputs.push_back(randn<T>({c.co}, rng));
     auto f = [&](const std::vector<Var<T>>& v) {
-      return aegan::conv2d(v[0], v[1], c.bias ? v[2] : Var<T>(), c.s, c.p);
+      return aegan::conv2d(v[0], v[1], c.bias ? v[2] : Var<T>(), c.s, c.p, kAlwaysThreaded);
     };
     const auto r = aegan::testing::gradcheck<T>(f, inputs, 100 + static_cast<std::uint64_t>(trial));
     INFO(r.message);
@@ -226,12 +226,12 @@ TEMPLATE_TEST_CASE("conv_transpose2d gradients pass the gradient checker on rand
     if ((c.h - 1) * c.s.h - 2 * c.p.h + c.k.h + op.h < 1 || (c.w - 1) * c.s.w - 2 * c.p.w + c.k.w + op.w < 1) continue;
     ++checked;
     const int threads = trial % 2 ? 2 : 1;
-    ThreadGuard guard(threads);
+    aegan::set_num_threads(threads);
     INFO(c.str() << " output_padding=" << op.to_string() << " threads=" << threads);
     std::vector<Tensor<T>> inputs{randn<T>({c.n, c.ci, c.h, c.w}, rng), randn<T>({c.ci, c.co, c.k.h, c.k.w}, rng)};
     if (c.bias) inputs.push_back(randn<T>({c.co}, rng));
     auto f = [&](const std::vector<Var<T>>& v) {
-      return aegan::conv_transpose2d(v[0], v[1], c.bias ? v[2] : Var<T>(), c.s, c.p, op);
+      return aegan::conv_transpose2d(v[0], v[1], c.bias ? v[2] : Var<T>(), c.s, c.p, op, kAlwaysThreaded);
     };
     const auto r = aegan::testing::gradcheck<T>(f, inputs, 200 + static_cast<std::uint64_t>(trial));
     INFO(r.message);
@@ -248,11 +248,11 @@ TEST_CASE("conv gradients agree across thread counts and batch chunking", "[conv
   const auto seed = randn<double>({9, 6, 7, 7}, rng);
   std::vector<std::vector<Tensor<double>>> grads;
   for (int threads : {1, 2}) {
-    ThreadGuard guard(threads);
+    aegan::set_num_threads(threads);
     Var<double> xv(x, true), wv(w, true), bv(b, true);
-    aegan::conv2d(xv, wv, bv, 2, 1).backward(seed);
+    aegan::conv2d(xv, wv, bv, 2, 1, kAlwaysThreaded).backward(seed);
     Var<double> yv(seed, true), wt(w, true);
-    aegan::conv_transpose2d(yv, wt, Var<double>(), 2, 1).backward(x);
+    aegan::conv_transpose2d(yv, wt, Var<double>(), 2, 1, 0, kAlwaysThreaded).backward(x);
     grads.push_back({xv.grad(), wv.grad(), bv.grad(), yv.grad(), wt.grad()});
   }
   for (std::size_t k = 0; k < grads[0].size(); ++k) CHECK(max_abs_diff(grads[0][k], grads[1][k]) < 1e-10);
@@ -478,13 +478,13 @@ TEMPLATE_TEST_CASE("conv2d's weight and data gradients equal direct sums, when t
                        Case{5, 1, 8, 28, 4, 2, 1}, Case{4, 2, 3, 9, 5, 2, 2}, Case{3, 2, 260, 6, 3, 1, 1},
                        Case{1, 16, 40, 20, 4, 2, 1}})
     for (int threads : {1, 2}) {
-      ThreadGuard guard(threads);
+      aegan::set_num_threads(threads);
       const Index ho = (q.h + 2 * q.p - q.k) / q.s + 1;
       const auto x = randn<T>({q.n, q.ci, q.h, q.h}, rng);
       const auto w = randn<T>({q.co, q.ci, q.k, q.k}, rng);
       const auto seed = randn<T>({q.n, q.co, ho, ho}, rng);
       Var<T> xv(x, true), wv(w, true);
-      aegan::conv2d(xv, wv, Var<T>(), q.s, q.p).backward(seed);
+      aegan::conv2d(xv, wv, Var<T>(), q.s, q.p, kAlwaysThreaded).backward(seed);
       Tensor<T> expect_w({q.co, q.ci, q.k, q.k}), expect_x({q.n, q.ci, q.h, q.h});
       std::vector<double> dx(static_cast<std::size_t>(expect_x.numel()), 0.0);
       for (Index co = 0; co < q.co; ++co)
@@ -537,13 +537,13 @@ TEST_CASE("conv gradients for a subset of inputs equal those of the full backwar
   // All inputs require gradients.
   Var<float> x1(x, true), w1(w, true), b1(b, true), wt1(wt, true), bt1(bt, true);
   const Tensor<float> seed_c = randn<float>({6, 4, 4, 4}, rng), seed_t = randn<float>({6, 4, 18, 18}, rng);
-  aegan::conv2d(x1, w1, b1, 2, 1).backward(seed_c);
+  aegan::conv2d(x1, w1, b1, 2, 1, kAlwaysThreaded).backward(seed_c);
   Var<float> x2(x, true);
-  aegan::conv_transpose2d(x2, wt1, bt1, 2, 1).backward(seed_t);
+  aegan::conv_transpose2d(x2, wt1, bt1, 2, 1, 0, kAlwaysThreaded).backward(seed_t);
   // Only the parameters (a first layer: the data needs no gradient), or only the bias.
   Var<float> x3(x), w3(w, true), b3(b, true), wt3(wt), bt3(bt, true);
-  aegan::conv2d(x3, w3, b3, 2, 1).backward(seed_c);
-  aegan::conv_transpose2d(Var<float>(x), wt3, bt3, 2, 1).backward(seed_t);
+  aegan::conv2d(x3, w3, b3, 2, 1, kAlwaysThreaded).backward(seed_c);
+  aegan::conv_transpose2d(Var<float>(x), wt3, bt3, 2, 1, 0, kAlwaysThreaded).backward(seed_t);
   CHECK(max_abs_diff(w1.grad(), w3.grad()) == 0.0);
   CHECK(max_abs_diff(b1.grad(), b3.grad()) == 0.0);
   CHECK(max_abs_diff(bt1.grad(), bt3.grad()) == 0.0);
@@ -585,18 +585,16 @@ TEST_CASE("small convolutions stay on one thread and give the threaded path's re
   const auto w = randn<double>({4, 1, 4, 4}, rng);
   const auto seed = randn<double>({8, 4, 6, 6}, rng);
   aegan::set_num_threads(2);
-  REQUIRE(aegan::kernels::detail::conv_min_parallel_flops() > 0.0);  // this tiny problem is below it
+  // This tiny problem is below the default threshold, so it runs on one thread.
+  REQUIRE(2.0 * 8 * 36 * 16 * 4 < aegan::kernels::kConvMinParallelFlops);
   Var<double> x1(x, true), w1(w, true);
   aegan::conv2d(x1, w1, Var<double>(), 2, 1).backward(seed);
-  CHECK(aegan::num_threads() == 2);  // the caller's setting survives the serial run
+  CHECK(aegan::num_threads() == 2);  // the caller's setting is untouched by the single-threaded run
   Tensor<double> serial_dx = x1.grad(), serial_dw = w1.grad();
-  {
-    ThreadGuard forced(2);
-    Var<double> x2(x, true), w2(w, true);
-    aegan::conv2d(x2, w2, Var<double>(), 2, 1).backward(seed);
-    CHECK(max_abs_diff(serial_dx, x2.grad()) < 1e-12);
-    CHECK(max_abs_diff(serial_dw, w2.grad()) < 1e-12);
-  }
+  Var<double> x2(x, true), w2(w, true);
+  aegan::conv2d(x2, w2, Var<double>(), 2, 1, kAlwaysThreaded).backward(seed);
+  CHECK(max_abs_diff(serial_dx, x2.grad()) < 1e-12);
+  CHECK(max_abs_diff(serial_dw, w2.grad()) < 1e-12);
   CHECK(aegan::num_threads() == 2);
 }
 
@@ -611,22 +609,22 @@ TEST_CASE("FlopCounter sees a convolution's products at any thread count: 2·N·
   const auto seed = randn<double>({N, Cout, 7, 7}, rng);
   const double forward = 2.0 * N * P * Cout * Cin * k * k;
   for (int threads : {1, 2}) {
-    ThreadGuard guard(threads);
+    aegan::set_num_threads(threads);
     INFO("threads " << threads);
     Var<double> xv(x, true), wv(w, true), bv(b, true);
     aegan::FlopCounter counter;
-    Var<double> y = aegan::conv2d(xv, wv, bv, 2, 1);
+    Var<double> y = aegan::conv2d(xv, wv, bv, 2, 1, kAlwaysThreaded);
     CHECK(counter.flops() == forward);  // the bias is added, not multiplied: not counted
     y.backward(seed);
     CHECK(counter.flops() == 3 * forward);  // the data and the weight gradient, one product each
     // The transposed convolution runs the same products the other way round.
     aegan::FlopCounter transposed;
     Var<double> yt(seed, true), wt(w, true);
-    aegan::conv_transpose2d(yt, wt, Var<double>(), 2, 1).backward(x);
+    aegan::conv_transpose2d(yt, wt, Var<double>(), 2, 1, 0, kAlwaysThreaded).backward(x);
     CHECK(transposed.flops() == 3 * forward);
     // Only the weight gradient when the input needs none (a network's first layer).
     aegan::FlopCounter first_layer;
-    aegan::conv2d(Var<double>(x), wv, bv, 2, 1).backward(seed);
+    aegan::conv2d(Var<double>(x), wv, bv, 2, 1, kAlwaysThreaded).backward(seed);
     CHECK(first_layer.flops() == 2 * forward);
   }
 }
@@ -640,7 +638,7 @@ TEMPLATE_TEST_CASE("conv2d_rectified equals leaky_relu(conv2d) in values and gra
     if (trial < 2) c = Config{5, 3, 4, 14, 14, 4, 2, 1, trial == 0};  // 7x7 outputs: several samples per GEMM
     const T slope = trial % 3 == 0 ? T(0) : T(0.2);
     const int threads = trial % 2 ? 2 : 1;
-    ThreadGuard guard(threads);
+    aegan::set_num_threads(threads);
     INFO(c.str() << " slope=" << slope << " threads=" << threads);
     std::vector<Tensor<T>> inputs{randn<T>({c.n, c.ci, c.h, c.w}, rng), randn<T>({c.co, c.ci, c.k.h, c.k.w}, rng)};
     if (c.bias) inputs.push_back(randn<T>({c.co}, rng));
@@ -652,8 +650,8 @@ TEMPLATE_TEST_CASE("conv2d_rectified equals leaky_relu(conv2d) in values and gra
       std::vector<Var<T>> v;
       for (const auto& t : inputs) v.emplace_back(t, true);
       const Var<T> b = c.bias ? v[2] : Var<T>();
-      Var<T> y = fused ? aegan::conv2d_rectified(v[0], v[1], b, c.s, c.p, slope)
-                       : aegan::leaky_relu(aegan::conv2d(v[0], v[1], b, c.s, c.p), slope);
+      Var<T> y = fused ? aegan::conv2d_rectified(v[0], v[1], b, c.s, c.p, slope, kAlwaysThreaded)
+                       : aegan::leaky_relu(aegan::conv2d(v[0], v[1], b, c.s, c.p, kAlwaysThreaded), slope);
       y.backward(seed);
       std::vector<Tensor<T>> r{y.value()};
       for (const auto& var : v) r.push_back(var.grad());
@@ -663,7 +661,7 @@ TEMPLATE_TEST_CASE("conv2d_rectified equals leaky_relu(conv2d) in values and gra
 
     if (trial >= 2) {  // finite differences on the small geometries
       auto f = [&](const std::vector<Var<T>>& v) {
-        return aegan::conv2d_rectified(v[0], v[1], c.bias ? v[2] : Var<T>(), c.s, c.p, slope);
+        return aegan::conv2d_rectified(v[0], v[1], c.bias ? v[2] : Var<T>(), c.s, c.p, slope, kAlwaysThreaded);
       };
       // In float a smaller step than the default 1e-2, which would often straddle the kink at 0.
       auto options = aegan::testing::GradcheckOptions::defaults<T>();

@@ -27,17 +27,12 @@ using kernels::ConvAlgorithm;
 
 namespace {
 
-/// Sets the convolution algorithm and the thread count (ThreadGuard) for one scope.
-struct AlgorithmGuard {
-  AlgorithmGuard(ConvAlgorithm a, int threads) : previous(kernels::conv_algorithm()), thread_guard(threads) {
-    kernels::conv_algorithm() = a;
-  }
-  ~AlgorithmGuard() { kernels::conv_algorithm() = previous; }
-  AlgorithmGuard(const AlgorithmGuard&) = delete;
-  AlgorithmGuard& operator=(const AlgorithmGuard&) = delete;
-  ConvAlgorithm previous;
-  aegan::test::ThreadGuard thread_guard;
-};
+/// The settings of one algorithm, every convolution on the threaded path (support/threads.hpp).
+kernels::ConvSettings with(ConvAlgorithm a) {
+  kernels::ConvSettings settings = aegan::test::kAlwaysThreaded;
+  settings.algorithm = a;
+  return settings;
+}
 
 struct Shape4x4 {
   Index n, ci, co, h, w;  // h, w in {14, 15}: the inputs a 4x4 stride-2 pad-1 convolution maps to 7x7
@@ -70,26 +65,24 @@ struct Passes {
 template <class T>
 Passes<T> run_all(const Shape4x4& s, ConvAlgorithm algorithm, int threads, std::optional<kernels::Rectifier<T>> rectifier,
                   std::uint64_t seed) {
-  AlgorithmGuard guard(algorithm, threads);
+  aegan::set_num_threads(threads);
+  const kernels::ConvSettings settings = with(algorithm);
   Rng rng(seed);
   const auto g = s.geometry();
   const auto x = randn<T>({s.n, s.ci, s.h, s.w}, rng), w = randn<T>({s.co, s.ci, 4, 4}, rng);
   const auto b = randn<T>({s.co}, rng), bx = randn<T>({s.ci}, rng), dy = randn<T>({s.n, s.co, 7, 7}, rng);
   Tensor<T> y({s.n, s.co, 7, 7}), dx({s.n, s.ci, s.h, s.w}), dw({s.co, s.ci, 4, 4}), db({s.co});
-  kernels::conv2d_forward(g, x.data(), w.data(), b.data(), y.data(), rectifier);
+  kernels::conv2d_forward<T>(g, x.data(), w.data(), b.data(), y.data(), rectifier, nullptr, settings);
   // The rectifier's derivative comes from the direct engine's output for both algorithms: where
   // a pre-activation is within rounding of 0, the two outputs may sit on either side of the kink.
   Tensor<T> y_direct({s.n, s.co, 7, 7});
-  {
-    AlgorithmGuard direct(ConvAlgorithm::Direct, threads);
-    kernels::conv2d_forward(g, x.data(), w.data(), b.data(), y_direct.data(), rectifier);
-  }
-  kernels::conv2d_backward(g, x.data(), w.data(), dy.data(), dx.data(), dw.data(), db.data(), rectifier,
-                           rectifier ? y_direct.data() : nullptr);
+  kernels::conv2d_forward<T>(g, x.data(), w.data(), b.data(), y_direct.data(), rectifier, nullptr, with(ConvAlgorithm::Direct));
+  kernels::conv2d_backward<T>(g, x.data(), w.data(), dy.data(), dx.data(), dw.data(), db.data(), rectifier,
+                           rectifier ? y_direct.data() : nullptr, nullptr, settings);
   // conv_transpose2d's passes in the same geometry: dy plays its input, x its output gradient.
   Tensor<T> yt({s.n, s.ci, s.h, s.w}), dxt({s.n, s.co, 7, 7}), dwt({s.co, s.ci, 4, 4}), dbt({s.ci});
-  kernels::conv2d_adjoint(g, dy.data(), w.data(), bx.data(), yt.data());
-  kernels::conv2d_adjoint_backward(g, dy.data(), w.data(), x.data(), dxt.data(), dwt.data(), dbt.data());
+  kernels::conv2d_adjoint<T>(g, dy.data(), w.data(), bx.data(), yt.data(), settings);
+  kernels::conv2d_adjoint_backward<T>(g, dy.data(), w.data(), x.data(), dxt.data(), dwt.data(), dbt.data(), settings);
   return {{y, dx, dw, db, yt, dxt, dwt, dbt}};
 }
 
@@ -151,21 +144,23 @@ TEST_CASE("Winograd convolution gives bit-identical results on 1 and 2 threads",
 TEST_CASE("Winograd convolution: the forward pass's transform of x serves the weight gradient unchanged", "[conv][winograd]") {
   const Shape4x4 s{9, 20, 24, 15, 14};
   const auto g = s.geometry();
-  AlgorithmGuard guard(ConvAlgorithm::Winograd, 2);
+  aegan::set_num_threads(2);
+  const kernels::ConvSettings winograd = with(ConvAlgorithm::Winograd);
   Rng rng(45);
   const auto x = randn<float>({s.n, s.ci, s.h, s.w}, rng), w = randn<float>({s.co, s.ci, 4, 4}, rng);
   const auto dy = randn<float>({s.n, s.co, 7, 7}, rng);
-  REQUIRE(kernels::transformed_input_size<float>(g) >= 64 * s.n * 4 * s.ci);
-  Tensor<float> y({s.n, s.co, 7, 7}), kept({kernels::transformed_input_size<float>(g)});
-  kernels::conv2d_forward<float>(g, x.data(), w.data(), nullptr, y.data(), std::nullopt, kept.data());
+  const Index kept_size = kernels::transformed_input_size<float>(g, ConvAlgorithm::Winograd);
+  REQUIRE(kept_size >= 64 * s.n * 4 * s.ci);
+  Tensor<float> y({s.n, s.co, 7, 7}), kept({kept_size});
+  kernels::conv2d_forward<float>(g, x.data(), w.data(), nullptr, y.data(), std::nullopt, kept.data(), winograd);
   Tensor<float> dw_again({s.co, s.ci, 4, 4}), dw_kept({s.co, s.ci, 4, 4});
-  kernels::conv2d_backward<float>(g, x.data(), w.data(), dy.data(), nullptr, dw_again.data());
+  kernels::conv2d_backward<float>(g, x.data(), w.data(), dy.data(), nullptr, dw_again.data(), nullptr, std::nullopt, nullptr,
+                                  nullptr, winograd);
   kernels::conv2d_backward<float>(g, x.data(), w.data(), dy.data(), nullptr, dw_kept.data(), nullptr, std::nullopt, nullptr,
-                                  kept.data());
+                                  kept.data(), winograd);
   CHECK(aegan::test::max_abs_diff(dw_kept, dw_again) == 0.0);
   // The direct engine keeps nothing.
-  kernels::conv_algorithm() = ConvAlgorithm::Direct;
-  CHECK(kernels::transformed_input_size<float>(g) == 0);
+  CHECK(kernels::transformed_input_size<float>(g, ConvAlgorithm::Direct) == 0);
 }
 
 TEMPLATE_TEST_CASE("Winograd conv2d and conv_transpose2d pass the gradient checker", "[conv][winograd][gradcheck]", float,
@@ -179,11 +174,14 @@ TEMPLATE_TEST_CASE("Winograd conv2d and conv_transpose2d pass the gradient check
   for (int trial = 0; trial < 4; ++trial) {
     const Index n = 1 + static_cast<Index>(rng.below(2)), ci = 1 + static_cast<Index>(rng.below(3)),
                 co = 1 + static_cast<Index>(rng.below(3)), h = 14 + static_cast<Index>(rng.below(2));
-    AlgorithmGuard guard(ConvAlgorithm::Winograd, 1 + trial % 2);
+    aegan::set_num_threads(1 + trial % 2);
+    const kernels::ConvSettings winograd = with(ConvAlgorithm::Winograd);
     INFO("N=" << n << " Cin=" << ci << " Cout=" << co << " in " << h << "x14");
     {
       std::vector<Tensor<T>> inputs{randn<T>({n, ci, h, 14}, rng), randn<T>({co, ci, 4, 4}, rng), randn<T>({co}, rng)};
-      auto f = [](const std::vector<Var<T>>& v) { return aegan::conv2d(v[0], v[1], v[2], Size2{2, 2}, Size2{1, 1}); };
+      auto f = [&](const std::vector<Var<T>>& v) {
+        return aegan::conv2d(v[0], v[1], v[2], Size2{2, 2}, Size2{1, 1}, winograd);
+      };
       const auto r = aegan::testing::gradcheck<T>(f, inputs, 600 + static_cast<std::uint64_t>(trial), options);
       INFO("conv2d: " << r.message);
       CHECK(r.ok);
@@ -192,8 +190,8 @@ TEMPLATE_TEST_CASE("Winograd conv2d and conv_transpose2d pass the gradient check
       // 7x7 -> 14x14 (output_padding 0) or 15x15 (1): the adjoint of the 4x4 stride-2 convolution above.
       const Size2 op{h - 14, 0};
       std::vector<Tensor<T>> inputs{randn<T>({n, ci, 7, 7}, rng), randn<T>({ci, co, 4, 4}, rng), randn<T>({co}, rng)};
-      auto f = [op](const std::vector<Var<T>>& v) {
-        return aegan::conv_transpose2d(v[0], v[1], v[2], Size2{2, 2}, Size2{1, 1}, op);
+      auto f = [&](const std::vector<Var<T>>& v) {
+        return aegan::conv_transpose2d(v[0], v[1], v[2], Size2{2, 2}, Size2{1, 1}, op, winograd);
       };
       const auto r = aegan::testing::gradcheck<T>(f, inputs, 700 + static_cast<std::uint64_t>(trial), options);
       INFO("conv_transpose2d: " << r.message);
@@ -211,7 +209,7 @@ TEMPLATE_TEST_CASE("Auto runs the MNIST networks' 4x4 stride-2 convolutions on W
   const Shape4x4 s{8, 16, 32, 14, 14};
   const auto x = randn<T>({s.n, s.ci, 14, 14}, rng), w = randn<T>({s.co, s.ci, 4, 4}, rng);
   Tensor<T> y({s.n, s.co, 7, 7});
-  AlgorithmGuard guard(ConvAlgorithm::Auto, 1);
+  aegan::set_num_threads(1);
   aegan::FlopCounter counter;
   kernels::conv2d_forward<T>(s.geometry(), x.data(), w.data(), nullptr, y.data());
   const double direct = 2.0 * static_cast<double>(s.n * 49 * s.co * s.ci * 16);
@@ -222,4 +220,67 @@ TEMPLATE_TEST_CASE("Auto runs the MNIST networks' 4x4 stride-2 convolutions on W
   aegan::FlopCounter small_counter;
   kernels::conv2d_forward<T>(small.geometry(), x.data(), w.data(), nullptr, ys.data());
   CHECK(static_cast<double>(small_counter.flops()) == 2.0 * static_cast<double>(small.n * 49 * small.co * small.ci * 16));
+}
+
+TEMPLATE_TEST_CASE("The convolution algorithm is a per-layer option: layers with different algorithms run side by side",
+                   "[conv][winograd][options]", float, double) {
+  using T = TestType;
+  // Two layers with the same weights, one Direct and one Winograd, in one program, interleaved:
+  // each computes with its own algorithm (its counted products say which), and nothing a call
+  // does changes the other's choice.
+  aegan::set_num_threads(2);
+  Rng rng(46);
+  namespace nn = aegan::nn;
+  const Shape4x4 s{8, 16, 32, 14, 14};
+  nn::Conv2d<T> direct(nn::Conv2dOptions(s.ci, s.co, 4).stride(2).padding(1).algorithm(ConvAlgorithm::Direct), rng);
+  nn::Conv2d<T> winograd(nn::Conv2dOptions(s.ci, s.co, 4).stride(2).padding(1).algorithm(ConvAlgorithm::Winograd), rng);
+  nn::Conv2d<T> automatic(nn::Conv2dOptions(s.ci, s.co, 4).stride(2).padding(1), rng);
+  winograd.load_state_from(direct);
+  automatic.load_state_from(direct);
+  CHECK(direct.options().algorithm() == ConvAlgorithm::Direct);
+  CHECK(automatic.options().algorithm() == ConvAlgorithm::Auto);
+  CHECK_THAT(direct.type_name(), Catch::Contains("algorithm=direct"));
+  CHECK_THAT(automatic.type_name(), !Catch::Contains("algorithm"));
+  const auto x = randn<T>({s.n, s.ci, 14, 14}, rng);
+  const double direct_flops = 2.0 * static_cast<double>(s.n * 49 * s.co * s.ci * 16);
+  const double winograd_flops = direct_flops * 64.0 / 196.0;
+  for (int round = 0; round < 2; ++round) {
+    aegan::FlopCounter on_direct;
+    const Tensor<T> y_direct = direct(Var<T>(x)).value();
+    CHECK(static_cast<double>(on_direct.flops()) == direct_flops);
+    aegan::FlopCounter on_winograd;
+    const Tensor<T> y_winograd = winograd(Var<T>(x)).value();
+    CHECK(static_cast<double>(on_winograd.flops()) == winograd_flops);
+    aegan::FlopCounter on_auto;
+    automatic(Var<T>(x));
+    CHECK(static_cast<double>(on_auto.flops()) == (std::is_same_v<T, float> ? winograd_flops : direct_flops));
+    CHECK(relative_error(y_winograd, y_direct) <= (std::is_same_v<T, float> ? 2e-4 : 1e-11));
+  }
+  // The transposed layer takes the option too.
+  nn::ConvTranspose2d<T> up(nn::ConvTranspose2dOptions(s.co, s.ci, 4).stride(2).padding(1).algorithm(ConvAlgorithm::Direct), rng);
+  aegan::FlopCounter on_up;
+  up(Var<T>(randn<T>({s.n, s.co, 7, 7}, rng)));
+  CHECK(static_cast<double>(on_up.flops()) == direct_flops);
+}
+
+TEST_CASE("set_conv_algorithm sets every convolution of a network, and only those", "[conv][winograd][options]") {
+  namespace nn = aegan::nn;
+  Rng rng(47);
+  nn::Sequential<float> net(nn::Conv2d<float>(nn::Conv2dOptions(1, 8, 4).stride(2).padding(1), rng), nn::ReLU<float>(),
+                            nn::Sequential<float>(nn::ConvTranspose2d<float>(nn::ConvTranspose2dOptions(8, 1, 4).stride(2).padding(1), rng)));
+  auto algorithms = [&] {
+    std::vector<ConvAlgorithm> seen;
+    net.apply([&](nn::Module<float>& m) {
+      if (auto* c = dynamic_cast<nn::Conv2d<float>*>(&m)) seen.push_back(c->options().algorithm());
+      if (auto* c = dynamic_cast<nn::ConvTranspose2d<float>*>(&m)) seen.push_back(c->options().algorithm());
+    });
+    return seen;
+  };
+  CHECK(algorithms() == std::vector<ConvAlgorithm>{ConvAlgorithm::Auto, ConvAlgorithm::Auto});
+  nn::set_conv_algorithm(net, ConvAlgorithm::Direct);
+  CHECK(algorithms() == std::vector<ConvAlgorithm>{ConvAlgorithm::Direct, ConvAlgorithm::Direct});
+  // A network without convolutions is left as it is.
+  nn::Sequential<float> dense(nn::Linear<float>(4, 2, rng));
+  nn::set_conv_algorithm(dense, ConvAlgorithm::Winograd);
+  CHECK(dense(Var<float>(Tensor<float>({3, 4}))).shape() == aegan::Shape{3, 2});
 }

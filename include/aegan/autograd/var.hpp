@@ -128,6 +128,17 @@ class Var {
     return out;
   }
 
+  /// make() for an op whose backward reads its own output (sigmoid's y·(1 - y), a fused
+  /// rectifier's derivative): `backward_for(y)` returns the closure, given the node's own value y.
+  /// The closure is stored in that node and runs only while backward() holds it, so it reads y in
+  /// place instead of keeping a copy (as PyTorch saves outputs). Not called when nothing is recorded.
+  template <class BackwardFor>
+  static Var make_reading_output(Tensor<T> value, const char* op, std::vector<Var> inputs, BackwardFor&& backward_for) {
+    Var out = make(std::move(value), op, std::move(inputs), nullptr);
+    if (out.requires_grad()) out.node_->backward = backward_for(static_cast<const Tensor<T>&>(out.node_->value));
+    return out;
+  }
+
  private:
   Node* checked() const {
     if (!node_) throw Error("Var: use of an undefined (default-constructed) Var");

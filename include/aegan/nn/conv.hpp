@@ -1,7 +1,7 @@
 #pragma once
 // Conv2d and ConvTranspose2d layers (NCHW), with PyTorch's options, weight layouts and
 // initialization (kaiming_uniform with a = sqrt(5): U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight
-// and bias).
+// and bias), plus the algorithm that runs them (kernels/conv_settings.hpp), chosen per layer.
 #include <cmath>
 
 #include "aegan/autograd/ops/conv.hpp"
@@ -10,24 +10,30 @@
 
 namespace aegan::nn {
 
-/// nn::Conv2dOptions(1, 64, 4).stride(2).padding(1).bias(false)
+using kernels::ConvAlgorithm;
+
+/// nn::Conv2dOptions(1, 64, 4).stride(2).padding(1).bias(false).algorithm(ConvAlgorithm::Direct)
 struct Conv2dOptions {
   Conv2dOptions(Index in_channels, Index out_channels, Size2 kernel_size)
       : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
   Conv2dOptions& stride(Size2 s) { stride_ = s; return *this; }
   Conv2dOptions& padding(Size2 p) { padding_ = p; return *this; }
   Conv2dOptions& bias(bool on) { bias_ = on; return *this; }
+  /// Which algorithm runs this layer (kernels/conv_settings.hpp); Auto by default.
+  Conv2dOptions& algorithm(ConvAlgorithm a) { algorithm_ = a; return *this; }
   Index in_channels() const { return in_channels_; }
   Index out_channels() const { return out_channels_; }
   Size2 kernel_size() const { return kernel_size_; }
   Size2 stride() const { return stride_; }
   Size2 padding() const { return padding_; }
   bool bias() const { return bias_; }
+  ConvAlgorithm algorithm() const { return algorithm_; }
 
  private:
   Index in_channels_, out_channels_;
   Size2 kernel_size_, stride_ = 1, padding_ = 0;
   bool bias_ = true;
+  ConvAlgorithm algorithm_ = ConvAlgorithm::Auto;
 };
 
 /// nn::ConvTranspose2dOptions(128, 64, 4).stride(2).padding(1).output_padding(0).bias(false)
@@ -38,6 +44,8 @@ struct ConvTranspose2dOptions {
   ConvTranspose2dOptions& padding(Size2 p) { padding_ = p; return *this; }
   ConvTranspose2dOptions& output_padding(Size2 p) { output_padding_ = p; return *this; }
   ConvTranspose2dOptions& bias(bool on) { bias_ = on; return *this; }
+  /// Which algorithm runs this layer (kernels/conv_settings.hpp); Auto by default.
+  ConvTranspose2dOptions& algorithm(ConvAlgorithm a) { algorithm_ = a; return *this; }
   Index in_channels() const { return in_channels_; }
   Index out_channels() const { return out_channels_; }
   Size2 kernel_size() const { return kernel_size_; }
@@ -45,20 +53,28 @@ struct ConvTranspose2dOptions {
   Size2 padding() const { return padding_; }
   Size2 output_padding() const { return output_padding_; }
   bool bias() const { return bias_; }
+  ConvAlgorithm algorithm() const { return algorithm_; }
 
  private:
   Index in_channels_, out_channels_;
   Size2 kernel_size_, stride_ = 1, padding_ = 0, output_padding_ = 0;
   bool bias_ = true;
+  ConvAlgorithm algorithm_ = ConvAlgorithm::Auto;
 };
 
 namespace detail {
-/// Throws for options no input could satisfy, naming the layer with its options.
-inline void check_conv_options(const std::string& who, Index in, Index out, Size2 kernel, Size2 stride, Size2 padding) {
-  if (in <= 0 || out <= 0) throw ValueError(who + ": channel counts must be positive");
-  if (kernel.h <= 0 || kernel.w <= 0) throw ValueError(who + ": kernel size must be positive");
-  if (stride.h <= 0 || stride.w <= 0) throw ValueError(who + ": stride must be positive");
-  if (padding.h < 0 || padding.w < 0) throw ValueError(who + ": padding must be non-negative");
+/// Throws ValueError for options no input could satisfy, naming the layer with its options.
+template <class Options, class Who>
+void check_conv_options(const Who& who, const Options& o, const autograd::ConvWindow& window, bool transposed) {
+  if (o.in_channels() <= 0 || o.out_channels() <= 0)
+    throw ValueError(who() + ": channel counts must be positive, got " + std::to_string(o.in_channels()) + " -> " +
+                     std::to_string(o.out_channels()));
+  autograd::check_window(who, window, transposed);
+}
+
+/// ", algorithm=direct" for a layer that does not leave the choice to Auto.
+inline std::string algorithm_suffix(ConvAlgorithm a) {
+  return a == ConvAlgorithm::Auto ? std::string() : std::string(", algorithm=") + kernels::algorithm_name(a);
 }
 
 template <Scalar T>
@@ -77,7 +93,7 @@ class Conv2d : public Module<T> {
  public:
   explicit Conv2d(const Conv2dOptions& options, Rng& rng = default_rng()) : options_(options) {
     const auto& o = options;
-    detail::check_conv_options(type_name(), o.in_channels(), o.out_channels(), o.kernel_size(), o.stride(), o.padding());
+    detail::check_conv_options(who(), o, window(), false);
     weight = this->register_parameter(
         "weight", Tensor<T>::uninitialized({o.out_channels(), o.in_channels(), o.kernel_size().h, o.kernel_size().w}));
     if (o.bias()) bias = this->register_parameter("bias", Tensor<T>::uninitialized({o.out_channels()}));
@@ -85,31 +101,31 @@ class Conv2d : public Module<T> {
   }
 
   Var<T> forward(const Var<T>& x) override {
-    check_input(x);
-    return conv2d(x, weight, bias, options_.stride(), options_.padding());
+    return autograd::conv2d_impl<T>(who(), x, weight, bias, options_.stride(), options_.padding(), std::nullopt, settings());
   }
   std::optional<Var<T>> forward_rectified(const Var<T>& x, T negative_slope) override {
-    check_input(x);
-    return conv2d_rectified(x, weight, bias, options_.stride(), options_.padding(), negative_slope);
+    return autograd::conv2d_impl<T>(who(), x, weight, bias, options_.stride(), options_.padding(),
+                                 kernels::Rectifier<T>{negative_slope}, settings());
   }
   std::string type_name() const override {
     const auto& o = options_;
     return "Conv2d(" + std::to_string(o.in_channels()) + " -> " + std::to_string(o.out_channels()) + ", " +
            autograd::window_options(o.kernel_size(), o.stride(), o.padding()) + ", bias=" + (o.bias() ? "true" : "false") +
-           ")";
+           detail::algorithm_suffix(o.algorithm()) + ")";
   }
   const Conv2dOptions& options() const { return options_; }
+  void set_algorithm(ConvAlgorithm a) { options_.algorithm(a); }
 
   Var<T> weight;
   Var<T> bias;  // undefined when options.bias(false)
 
  private:
   // Errors name this layer ("Conv2d(1 -> 64, kernel=4, ...)") rather than the functional op.
-  void check_input(const Var<T>& x) const {
-    const auto& o = options_;
-    autograd::conv_geometry(type_name(), x.shape(), o.in_channels(), o.out_channels(), o.kernel_size(), o.stride(),
-                            o.padding());
+  auto who() const {
+    return [this] { return type_name(); };
   }
+  autograd::ConvWindow window() const { return {options_.kernel_size(), options_.stride(), options_.padding()}; }
+  kernels::ConvSettings settings() const { return {.algorithm = options_.algorithm()}; }
 
   Conv2dOptions options_;
 };
@@ -121,10 +137,7 @@ class ConvTranspose2d : public Module<T> {
  public:
   explicit ConvTranspose2d(const ConvTranspose2dOptions& options, Rng& rng = default_rng()) : options_(options) {
     const auto& o = options;
-    detail::check_conv_options(type_name(), o.in_channels(), o.out_channels(), o.kernel_size(), o.stride(), o.padding());
-    const Size2 op = o.output_padding();
-    if (op.h < 0 || op.w < 0 || op.h >= o.stride().h || op.w >= o.stride().w)
-      throw ValueError(type_name() + ": output_padding must be non-negative and smaller than the stride");
+    detail::check_conv_options(who(), o, window(), true);
     weight = this->register_parameter(
         "weight", Tensor<T>::uninitialized({o.in_channels(), o.out_channels(), o.kernel_size().h, o.kernel_size().w}));
     if (o.bias()) bias = this->register_parameter("bias", Tensor<T>::uninitialized({o.out_channels()}));
@@ -133,23 +146,41 @@ class ConvTranspose2d : public Module<T> {
 
   Var<T> forward(const Var<T>& x) override {
     const auto& o = options_;
-    autograd::conv_transpose_geometry(type_name(), x.shape(), o.in_channels(), o.out_channels(), o.kernel_size(),
-                                      o.stride(), o.padding(), o.output_padding());
-    return conv_transpose2d(x, weight, bias, o.stride(), o.padding(), o.output_padding());
+    return autograd::conv_transpose2d_impl<T>(who(), x, weight, bias, o.stride(), o.padding(), o.output_padding(),
+                                           kernels::ConvSettings{.algorithm = o.algorithm()});
   }
   std::string type_name() const override {
     const auto& o = options_;
     return "ConvTranspose2d(" + std::to_string(o.in_channels()) + " -> " + std::to_string(o.out_channels()) + ", " +
            autograd::window_options(o.kernel_size(), o.stride(), o.padding()) +
-           ", output_padding=" + o.output_padding().to_string() + ", bias=" + (o.bias() ? "true" : "false") + ")";
+           ", output_padding=" + o.output_padding().to_string() + ", bias=" + (o.bias() ? "true" : "false") +
+           detail::algorithm_suffix(o.algorithm()) + ")";
   }
   const ConvTranspose2dOptions& options() const { return options_; }
+  void set_algorithm(ConvAlgorithm a) { options_.algorithm(a); }
 
   Var<T> weight;
   Var<T> bias;  // undefined when options.bias(false)
 
  private:
+  auto who() const {
+    return [this] { return type_name(); };
+  }
+  autograd::ConvWindow window() const {
+    return {options_.kernel_size(), options_.stride(), options_.padding(), options_.output_padding()};
+  }
+
   ConvTranspose2dOptions options_;
 };
+
+/// Sets the algorithm of every Conv2d and ConvTranspose2d in `network` and its descendants: the
+/// way to run a whole network (a preset's, say) with ConvAlgorithm::Direct for an A/B comparison.
+template <Scalar T>
+void set_conv_algorithm(Module<T>& network, ConvAlgorithm algorithm) {
+  network.apply([&](Module<T>& m) {
+    if (auto* conv = dynamic_cast<Conv2d<T>*>(&m)) conv->set_algorithm(algorithm);
+    if (auto* conv = dynamic_cast<ConvTranspose2d<T>*>(&m)) conv->set_algorithm(algorithm);
+  });
+}
 
 }  // namespace aegan::nn

@@ -26,7 +26,7 @@ class Module {
 
   virtual ~Module() = default;
   Module() = default;
-  Module(const Module&) = delete;  // a copy would silently share parameters; use clone_parameters_from
+  Module(const Module&) = delete;  // a copy would silently share parameters; use load_state_from
   Module& operator=(const Module&) = delete;
   Module(Module&&) noexcept = default;
   Module& operator=(Module&&) noexcept = default;
@@ -101,6 +101,14 @@ class Module {
   }
 
   const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& children() const { return children_; }
+
+  /// Calls fn(module) on this module and then on every descendant, depth first (PyTorch's apply):
+  /// how a setting reaches every layer of a network (nn::set_conv_algorithm).
+  template <class Fn>
+  void apply(Fn&& fn) {
+    fn(*this);
+    for (auto& [name, child] : children_) child->apply(fn);
+  }
 
  protected:
   Var<T> register_parameter(std::string name, Tensor<T> value) {

@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <exception>
 
 #include "aegan/error.hpp"
 #include "aegan/tensor/eigen.hpp"
@@ -24,15 +25,39 @@ inline int num_threads() { return omp_get_max_threads(); }
 
 namespace aegan {
 
+namespace detail {
+/// Whether the caller runs inside a parallel region, a one-thread (inactive) one included: kernels
+/// called there run on the calling thread alone.
+inline bool inside_parallel_region() { return omp_get_level() > 0; }
+
+/// Runs body() on the calling thread with every kernel it calls single-threaded, and leaves the
+/// caller's thread settings untouched: body runs in a one-thread parallel region, which
+/// parallel_for and the convolution engine see through inside_parallel_region(). An exception
+/// leaves the region and reaches the caller.
+template <class Body>
+void run_single_threaded(Body&& body) {
+  std::exception_ptr error;
+#pragma omp parallel num_threads(1)
+  {
+    try {
+      body();
+    } catch (...) {
+      error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
+}
+}  // namespace detail
+
 /// Runs body(begin, end) over [0, n) split into one contiguous chunk per OpenMP thread.
 /// Static, thread-count-determined chunks keep results bit-identical from run to run. Small
-/// ranges, single-thread runs and calls from inside a parallel region run inline, so kernels
-/// never nest parallelism.
+/// ranges, single-thread runs and calls from inside a parallel region (see
+/// detail::inside_parallel_region) run inline, so kernels never nest parallelism.
 template <class Body>
 void parallel_for(Index n, Index min_per_thread, Body&& body) {
   const int threads = omp_get_max_threads();
   if (n <= 0) return;
-  if (threads <= 1 || omp_in_parallel() || n < 2 * min_per_thread) {
+  if (threads <= 1 || detail::inside_parallel_region() || n < 2 * min_per_thread) {
     body(Index(0), n);
     return;
   }

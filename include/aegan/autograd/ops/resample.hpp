@@ -3,7 +3,6 @@
 #include <string>
 
 #include "aegan/autograd/ops/arith.hpp"
-#include "aegan/tensor/kernels/im2col.hpp"
 #include "aegan/tensor/kernels/resample.hpp"
 
 namespace aegan {

@@ -1,5 +1,5 @@
 #pragma once
-// 2-D convolution kernels: im2col + Eigen GEMM, batched over samples.
+// 2-D convolution kernels: im2col + GEMM, batched over samples.
 //
 // With x [N, Cin, H, W], weight w [Cout, Cin·kh·kw] and y [N, Cout, Ho, Wo], every product a
 // convolution layer needs is one of three GEMMs on the im2col matrix of x:
@@ -21,7 +21,11 @@
 // gathers its left-hand side from them through one pointer per pixel and one offset per patch
 // entry (GatheredLhs). The 4x4 stride-2 convolutions with a 7x7 output (the MNIST networks'
 // largest) run on Winograd's algorithm instead, with a third of the multiplications
-// (kernels/winograd.hpp, chosen per call by conv_algorithm()).
+// (kernels/winograd.hpp, chosen per call by ConvSettings::algorithm).
+//
+// conv_engine runs one ConvJob (conv_job.hpp): ConvPlan decides how the samples are split over
+// threads and chunks, and each thread's ConvWorker runs the named passes over each of its chunks:
+// gather_patches, forward_product, gather_map, weight_product and adjoint_product.
 #include <omp.h>
 
 #include <algorithm>
@@ -31,6 +35,7 @@
 #include <vector>
 
 #include "aegan/tensor/kernels/conv_job.hpp"
+#include "aegan/tensor/kernels/conv_settings.hpp"
 #include "aegan/tensor/kernels/gemm.hpp"
 #include "aegan/tensor/kernels/im2col.hpp"
 #include "aegan/tensor/kernels/rectifier.hpp"
@@ -45,14 +50,6 @@ namespace detail {
 /// small enough that a chunk's im2col matrix stays near the core's L2 cache.
 inline constexpr Index kConvChunkColumns = 256;
 inline constexpr int kConvMaxThreads = 256;
-/// Below this many FLOPs (about 0.05 ms on one core) a convolution does not fork threads: waking
-/// a second thread costs more than it saves. Above it even the DCGAN's memory-bound 1-channel
-/// layers gain from a second core (Conv2d 1->32 forward, batch 64: 0.30 ms -> 0.16 ms on two idle
-/// cores). A variable, not a constant, so tests can force either path.
-inline double& conv_min_parallel_flops() {
-  static double flops = 8e6;
-  return flops;
-}
 
 /// The weight gradient's right-hand side rows(x) of a chunk of samples as an RhsSource: the GEMM
 /// fills each panel straight from the padded samples (im2row_window), never from a stored matrix.
@@ -81,227 +78,333 @@ struct PatchScatter {
   }
 };
 
-template <Scalar T>
-void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job) {
-  const Index N = g.batch, P = g.out_plane(), Kd = g.patch(), Co = g.out_channels;
-  if (N == 0) {
-    if (job.dw) std::fill_n(job.dw, Co * Kd, T(0));
-    if (job.db) std::fill_n(job.db, Co, T(0));
-    if (job.dbx) std::fill_n(job.dbx, g.in_channels, T(0));
-    return;
-  }
-  if (winograd::chosen<T>(g)) return winograd::run(g, job);
-  const bool need_col = job.y || job.dw || job.dbx;
-  const bool need_g = job.dw || job.dx || job.db;
-  int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
-  threads = static_cast<int>(std::min<Index>({threads, N, kConvMaxThreads}));
-  // A small convolution runs on the calling thread alone, its GEMMs included (see conv_min_parallel_flops).
-  const double flops = 2.0 * static_cast<double>(N * P) * static_cast<double>(Kd * Co);
-  const bool serial = threads > 1 && flops < conv_min_parallel_flops();
-  const int caller_threads = omp_get_max_threads();
-  if (serial) {
-    threads = 1;
-    omp_set_num_threads(1);
-  }
-  const Index per_thread = (N + threads - 1) / threads;
-  const Index nb = std::clamp<Index>((kConvChunkColumns + P / 2) / std::max<Index>(P, 1), 1, per_thread);
-  // Whether every product that reads rows(x) takes them straight from the padded samples, so the
-  // im2col matrix is never stored: the weight gradient's GEMM fills its panels from them, and the
-  // forward's gathers its left-hand side from them (in the chunked [m·P, Cout] orientation; a
-  // one-sample chunk reads rows(x) as a transposed right-hand side, which stays stored).
-  const bool implicit = kImplicitGemm<T> && need_col && (!job.y || nb > 1);
-  // Whether the data gradient's product hands its tiles to row2im (PatchScatter) instead of
-  // storing the [m·P, Kd] matrix: it must finish a tile in one k block, and it runs on one thread,
-  // so each thread must run its own products (a scatter split over threads would race).
-  const bool scatter_dx = kImplicitGemm<T> && job.dx && Co <= kTileSinkMaxDepth && (threads > 1 || omp_get_max_threads() == 1);
-  std::array<T*, kConvMaxThreads> partial{};
-  std::array<double*, kConvMaxThreads> partial_db{}, partial_dbx{};
+/// How one call is split over threads and into chunks, and which products leave the im2col
+/// matrix unstored.
+struct ConvPlan {
+  int threads = 1;       // threads, each taking a contiguous range of samples
+  bool serial = false;   // too small to fork: the call and its GEMMs stay on the calling thread
+  Index per_thread = 0;  // samples per thread
+  Index chunk = 1;       // samples whose pixels sit side by side in one GEMM
+  // Every product that reads rows(source) takes them straight from the padded samples, so the
+  // im2col matrix is never stored: the weight product fills its panels from them, and the
+  // forward product gathers its left-hand side from them (in the chunked [m·P, Cout]
+  // orientation; a one-sample chunk reads rows(source) as a transposed right-hand side, which
+  // stays stored).
+  bool implicit = false;
+  // The adjoint product hands its tiles to row2im (PatchScatter) instead of storing the [m·P, Kd]
+  // matrix: it must finish a tile in one k block, and its GEMM must run on this thread alone (a
+  // scatter split over threads would race).
+  bool scatter = false;
+};
 
-  auto body = [&](int t) {
-    const Index s0 = std::min(N, t * per_thread), s1 = std::min(N, s0 + per_thread);
-    const Index width = nb * P;
-    const Index padded_values = padded_size<T>(g);
-    T* rows = need_col && !implicit ? scratch<T, 0>(width * Kd) : nullptr;
-    T* ystage = (job.y && nb > 1) ? scratch<T, 1>(Co * width) : nullptr;
-    T* gstage = (need_g && (nb > 1 || job.y_rectified)) ? scratch<T, 2>(Co * width) : nullptr;
-    T* cgrad = job.dx && !scatter_dx ? scratch<T, 3>(width * Kd) : nullptr;
-    T* dw = job.dw ? (t == 0 ? job.dw : scratch<T, 4>(Co * Kd)) : nullptr;
+template <Scalar T>
+bool reads_patches(const ConvJob<T>& job) {
+  return job.out || job.dw || job.source_sums;
+}
+template <Scalar T>
+bool reads_map(const ConvJob<T>& job) {
+  return job.dw || job.adjoint || job.map_sums;
+}
+
+template <Scalar T>
+ConvPlan plan_conv(const Conv2dGeometry& g, const ConvJob<T>& job, const ConvSettings& settings) {
+  const Index N = g.batch, P = g.out_plane();
+  ConvPlan plan;
+  const int available = aegan::detail::inside_parallel_region() ? 1 : omp_get_max_threads();
+  plan.threads = static_cast<int>(std::min<Index>({available, N, kConvMaxThreads}));
+  const double flops = 2.0 * static_cast<double>(N * P) * static_cast<double>(g.patch() * g.out_channels);
+  plan.serial = plan.threads > 1 && flops < settings.min_parallel_flops;
+  if (plan.serial) plan.threads = 1;
+  plan.per_thread = (N + plan.threads - 1) / plan.threads;
+  plan.chunk = std::clamp<Index>((kConvChunkColumns + P / 2) / std::max<Index>(P, 1), 1, plan.per_thread);
+  plan.implicit = kImplicitGemm<T> && reads_patches(job) && (!job.out || plan.chunk > 1);
+  const bool gemm_on_one_thread = plan.threads > 1 || plan.serial || omp_get_max_threads() == 1;
+  plan.scatter = kImplicitGemm<T> && job.adjoint && g.out_channels <= kTileSinkMaxDepth && gemm_on_one_thread;
+  return plan;
+}
+
+// The scratch buffers of one thread's ConvWorker (scratch.hpp), one tag each.
+struct PatchRowsTag;        // rows(source) of a chunk, when stored
+struct ForwardStageTag;     // the forward product [m·P, Cout] before its transpose into out
+struct MapStageTag;         // the chunk's map as [Cout, m·P], rectifier derivative applied
+struct AdjointRowsTag;      // the adjoint product [m·P, Kd] before row2im, when not scattered
+struct WeightPartialTag;    // this thread's share of dw (thread 0 writes job.dw itself)
+struct PaddedSourceTag;     // zero-padded copies of the source samples
+struct PaddedAdjointTag;    // the padded row2im targets of the adjoint product
+struct MapSumsTag;          // this thread's share of map_sums, in double
+struct SourceSumsTag;       // this thread's share of source_sums, in double
+struct PackedWeightTTag;    // op(B) = wᵀ [Kd, Cout], packed for the forward product
+struct PackedWeightTag;     // op(B) = w [Cout, Kd], packed for the adjoint product
+
+/// One thread's share of a call: its buffers, and the passes over each chunk of its samples.
+template <Scalar T>
+class ConvWorker {
+ public:
+  ConvWorker(const Conv2dGeometry& g, const ConvJob<T>& job, const ConvPlan& plan, int thread)
+      : g_(g), job_(job), plan_(plan), P_(g.out_plane()), Kd_(g.patch()), Co_(g.out_channels),
+        padded_values_(padded_size<T>(g)) {
+    const Index width = plan.chunk * P_;
+    const bool patches = reads_patches(job), map = reads_map(job);
+    if (patches && !plan.implicit) rows_ = scratch<PatchRowsTag, T>(width * Kd_);
+    if (job.out && plan.chunk > 1) forward_stage_ = scratch<ForwardStageTag, T>(Co_ * width);
+    if (map && (plan.chunk > 1 || job.rectified_out)) map_stage_ = scratch<MapStageTag, T>(Co_ * width);
+    if (job.adjoint && !plan.scatter) adjoint_rows_ = scratch<AdjointRowsTag, T>(width * Kd_);
+    if (job.dw) dw_ = thread == 0 ? job.dw : scratch<WeightPartialTag, T>(Co_ * Kd_);
     // Zero-padded copies of one sample (of every sample of a chunk when implicit): the im2row
     // source, whose border is zeroed once here and never written again, and the row2im target,
     // which the scatter dirties border and all.
-    const Index padded_copies = implicit ? nb : 1;
-    T* padded = need_col ? scratch<T, 5>(padded_copies * padded_values) : nullptr;
-    if (padded) std::fill_n(padded, padded_copies * padded_values, T(0));
-    // The row2im targets: a padded gradient for every sample of a chunk.
-    T* scattered = job.dx ? scratch<T, 10>(nb * padded_values) : nullptr;
+    if (patches) {
+      const Index copies = (plan.implicit ? plan.chunk : 1) * padded_values_;
+      padded_ = scratch<PaddedSourceTag, T>(copies);
+      std::fill_n(padded_, copies, T(0));
+    }
+    if (job.adjoint) scattered_ = scratch<PaddedAdjointTag, T>(plan.chunk * padded_values_);
     // Where each row's receptive field starts in the padded copies, and where each column sits in
-    // it: all an implicit product needs to read rows(x), or to add rows back onto the gradients.
-    thread_local std::vector<const T*> origins;
-    thread_local std::vector<T*> scatter_origins;
-    thread_local std::vector<Index> offsets;
-    if (implicit) {
-      origins.resize(static_cast<std::size_t>(width));
-      patch_origins<const T>(g, padded, padded_values, nb, origins.data());
+    // it: all an implicit product needs to read rows(source), or to add rows back onto the samples.
+    if (plan.implicit) {
+      origins().resize(static_cast<std::size_t>(width));
+      patch_origins<const T>(g, padded_, padded_values_, plan.chunk, origins().data());
     }
-    if (scatter_dx) {
-      scatter_origins.resize(static_cast<std::size_t>(width));
-      patch_origins<T>(g, scattered, padded_values, nb, scatter_origins.data());
+    if (plan.scatter) {
+      scatter_origins().resize(static_cast<std::size_t>(width));
+      patch_origins<T>(g, scattered_, padded_values_, plan.chunk, scatter_origins().data());
     }
-    if (implicit || scatter_dx) {
-      offsets.resize(static_cast<std::size_t>(Kd));
-      patch_offsets<T>(g, 0, Kd, offsets.data());
+    if (plan.implicit || plan.scatter) {
+      offsets().resize(static_cast<std::size_t>(Kd_));
+      patch_offsets<T>(g, 0, Kd_, offsets().data());
     }
-    double* db = job.db ? scratch<double, 6>(Co) : nullptr;
-    partial[static_cast<std::size_t>(t)] = dw;
-    partial_db[static_cast<std::size_t>(t)] = db;
-    if (db) std::fill_n(db, Co, 0.0);
-    double* dbx = job.dbx ? scratch<double, 7>(g.in_channels) : nullptr;
-    partial_dbx[static_cast<std::size_t>(t)] = dbx;
-    if (dbx) std::fill_n(dbx, g.in_channels, 0.0);
-    // The weight is the right-hand side of every chunk's forward and data-gradient product: each
-    // thread packs it once per call, into its own cache, instead of once per chunk.
-    PackedRhs<T> w_rows, w_cols;  // op(B) = wᵀ [Kd, Cout] (forward), w [Cout, Kd] (data gradient)
-    if (job.y && nb > 1) w_rows = PackedRhs<T>::pack(Trans::Yes, Kd, Co, job.w, scratch<T, 8>(PackedRhs<T>::storage_size(Kd, Co)));
-    if (job.dx) w_cols = PackedRhs<T>::pack(Trans::No, Co, Kd, job.w, scratch<T, 9>(PackedRhs<T>::storage_size(Co, Kd)));
-    bool dw_started = false;
-    for (Index s = s0; s < s1; s += nb) {
-      const Index m = std::min(nb, s1 - s), cols = m * P;
-      if (need_col) {
-        for (Index j = 0; j < m; ++j) {
-          const T* xs = job.x + (s + j) * g.in_sample();
-          if (implicit) {
-            copy_interior(g, xs, padded + j * padded_values);
-          } else {
-            copy_interior(g, xs, padded);
-            im2row(g, padded, rows + j * P * Kd);
-          }
-          if (dbx)  // sums of x's channels (conv_transpose2d's bias gradient), while x is in cache
-            for (Index c = 0; c < g.in_channels; ++c)
-              dbx[c] += static_cast<double>(ConstArrayMap<T>(xs + c * g.in_plane(), g.in_plane()).sum());
-        }
-      }
-      if (job.y) {
-        if (m == 1 && !implicit) {  // [Cout, P] = w · rowsᵀ, straight into the output, then bias and rectifier while it is in cache
-          T* out = job.y + s * Co * P;
-          gemm(Trans::No, Trans::Yes, Co, P, Kd, T(1), job.w, rows, T(0), out);
-          if (job.bias || job.rectify)
-            for (Index c = 0; c < Co; ++c) {
-              T* row = out + c * P;
-              if (job.bias) ArrayMap<T>(row, P) += job.bias[c];
-              if (job.rectify) rectify_run(row, P, job.slope);
-            }
-        } else {  // [m·P, Cout] = rows · wᵀ (the faster orientation), transposed into m samples of [Cout, P]
-          if (implicit) {
-            if constexpr (kImplicitGemm<T>) gemm(GatheredLhs<T>{origins.data(), offsets.data()}, cols, T(1), w_rows, T(0), ystage);
-          } else {
-            gemm(Trans::No, cols, T(1), rows, w_rows, T(0), ystage);
-          }
-          for (Index j = 0; j < m; ++j)
-            for (Index c = 0; c < Co; ++c) {
-              const T* src = ystage + j * P * Co + c;
-              T* dst = job.y + ((s + j) * Co + c) * P;
-              const T b = job.bias ? job.bias[c] : T(0);
-              if (job.rectify)
-                for (Index p = 0; p < P; ++p) dst[p] = rectified(src[p * Co] + b, job.slope);
-              else
-                for (Index p = 0; p < P; ++p) dst[p] = src[p * Co] + b;
-            }
-        }
-      }
-      if (need_g) {
-        const T* G = job.gy + s * Co * P;
-        if (job.y_rectified) {  // m samples of [Cout, P] -> [Cout, m·P], times the rectifier's derivative
-          const T* Y = job.y_rectified + s * Co * P;
-          for (Index j = 0; j < m; ++j)
-            for (Index c = 0; c < Co; ++c) {
-              const T* g = G + (j * Co + c) * P;
-              const T* y = Y + (j * Co + c) * P;
-              T* dst = gstage + c * cols + j * P;
-              for (Index p = 0; p < P; ++p) dst[p] = g[p] * rectifier_slope_at(y[p], job.slope);
-            }
-          G = gstage;
-        } else if (m > 1) {  // m samples of [Cout, P] -> [Cout, m·P]
-          for (Index j = 0; j < m; ++j)
-            for (Index c = 0; c < Co; ++c) copy_run(G + (j * Co + c) * P, P, gstage + c * cols + j * P);
-          G = gstage;
-        }
-        if (db)  // the bias gradient, while G is in cache
-          for (Index c = 0; c < Co; ++c) db[c] += static_cast<double>(ConstArrayMap<T>(G + c * cols, cols).sum());
-        if (dw) {  // [Cout, Kd] (+)= G · rows
-          const T beta = dw_started ? T(1) : T(0);
-          if (implicit) {
-            if constexpr (kImplicitGemm<T>) {
-              const PatchPanels<T> patches{&g, origins.data(), offsets.data()};
-              gemm(Trans::No, Co, T(1), G, RhsSource<T>{cols, Kd, &PatchPanels<T>::fill, &patches}, beta, dw);
-            }
-          } else {
-            gemm(Trans::No, Trans::No, Co, Kd, cols, T(1), G, rows, beta, dw);
-          }
-          dw_started = true;
-        }
-        if (job.dx) {  // [m·P, Kd] = Gᵀ · w, scattered back onto each sample's pixels
-          std::fill_n(scattered, m * padded_values, T(0));
-          if (scatter_dx) {
-            if constexpr (kImplicitGemm<T>) {
-              const PatchScatter<T> rows_back{&g, scatter_origins.data(), offsets.data()};
-              gemm(Trans::Yes, cols, T(1), G, w_cols, TileSink<T>{&PatchScatter<T>::take, &rows_back});
-            }
-          } else {
-            gemm(Trans::Yes, cols, T(1), G, w_cols, T(0), cgrad);
-            for (Index j = 0; j < m; ++j) row2im_add(g, cgrad + j * P * Kd, scattered + j * padded_values);
-          }
-          for (Index j = 0; j < m; ++j)
-            unpad_planes(g, scattered + j * padded_values, job.dx + (s + j) * g.in_sample(), job.dx_bias);
-        }
-      }
-    }
-    if (dw && !dw_started) std::fill_n(dw, Co * Kd, T(0));
-  };
+    if (job.map_sums) std::fill_n(map_sums_ = scratch<MapSumsTag, double>(Co_), Co_, 0.0);
+    if (job.source_sums) std::fill_n(source_sums_ = scratch<SourceSumsTag, double>(g.in_channels), g.in_channels, 0.0);
+    // The weight is the right-hand side of every chunk's forward and adjoint product: each thread
+    // packs it once per call, into its own cache, instead of once per chunk.
+    if (forward_stage_)
+      weight_t_ = PackedRhs<T>::pack(Trans::Yes, Kd_, Co_, job.w,
+                                     scratch<PackedWeightTTag, T>(PackedRhs<T>::storage_size(Kd_, Co_)));
+    if (job.adjoint)
+      weight_ = PackedRhs<T>::pack(Trans::No, Co_, Kd_, job.w, scratch<PackedWeightTag, T>(PackedRhs<T>::storage_size(Co_, Kd_)));
+  }
 
-  if (threads == 1) {
-    struct Restore {  // the caller's thread count comes back even if the body throws
-      bool on;
-      int n;
-      ~Restore() {
-        if (on) omp_set_num_threads(n);
+  /// Every product of the job over samples [s0, s1), one chunk at a time.
+  void run(Index s0, Index s1) {
+    for (Index s = s0; s < s1; s += plan_.chunk) {
+      const Index m = std::min(plan_.chunk, s1 - s);
+      if (padded_) gather_patches(s, m);
+      if (job_.out) forward_product(s, m);
+      if (reads_map(job_)) {
+        const T* G = gather_map(s, m);
+        if (dw_) weight_product(G, m * P_);
+        if (job_.adjoint) adjoint_product(G, s, m);
       }
-    } restore{serial, caller_threads};
-    body(0);
-  } else {
-#pragma omp parallel num_threads(threads)
-    body(omp_get_thread_num());
-  }
-  auto reduce_sums = [&](const std::array<double*, kConvMaxThreads>& parts, Index n, T* out) {
-    for (Index c = 0; c < n; ++c) {  // fixed-order sum over threads
-      double total = 0.0;
-      for (int t = 0; t < threads; ++t) total += parts[static_cast<std::size_t>(t)][c];
-      out[c] = static_cast<T>(total);
     }
-  };
-  if (job.db) reduce_sums(partial_db, Co, job.db);
-  if (job.dbx) reduce_sums(partial_dbx, g.in_channels, job.dbx);
-  if (job.dw && threads > 1) {  // fixed-order sum of the per-thread partial weight gradients
-    T* dw = job.dw;
-    parallel_for(Co * Kd, 1 << 14, [&](Index b, Index e) {
-      for (int t = 1; t < threads; ++t) {
-        const T* src = partial[static_cast<std::size_t>(t)];
-        for (Index i = b; i < e; ++i) dw[i] += src[i];
-      }
-    });
+    if (dw_ && !dw_started_) std::fill_n(dw_, Co_ * Kd_, T(0));
   }
+
+  T* weight_partial() const { return dw_; }
+  double* map_sums() const { return map_sums_; }
+  double* source_sums() const { return source_sums_; }
+
+ private:
+  /// The chunk's samples into their padded copies, and on to rows(source) when it is stored; the
+  /// source's channel sums while each sample is in cache.
+  void gather_patches(Index s, Index m) {
+    for (Index j = 0; j < m; ++j) {
+      const T* xs = job_.source + (s + j) * g_.in_sample();
+      if (plan_.implicit) {
+        copy_interior(g_, xs, padded_ + j * padded_values_);
+      } else {
+        copy_interior(g_, xs, padded_);
+        im2row(g_, padded_, rows_ + j * P_ * Kd_);
+      }
+      if (source_sums_)
+        for (Index c = 0; c < g_.in_channels; ++c)
+          source_sums_[c] += static_cast<double>(ConstArrayMap<T>(xs + c * g_.in_plane(), g_.in_plane()).sum());
+    }
+  }
+
+  /// out = w · rows(source)ᵀ (+ bias, rectifier) for the chunk's samples.
+  void forward_product(Index s, Index m) {
+    if (m == 1 && !plan_.implicit) {  // [Cout, P] straight into the output, then bias and rectifier while it is in cache
+      T* out = job_.out + s * Co_ * P_;
+      gemm(Trans::No, Trans::Yes, Co_, P_, Kd_, T(1), job_.w, rows_, T(0), out);
+      if (job_.bias || job_.rectify)
+        for (Index c = 0; c < Co_; ++c) {
+          T* row = out + c * P_;
+          if (job_.bias) ArrayMap<T>(row, P_) += job_.bias[c];
+          if (job_.rectify) rectify_run(row, P_, job_.slope);
+        }
+      return;
+    }
+    // [m·P, Cout] = rows · wᵀ (the faster orientation), transposed into m samples of [Cout, P].
+    if (plan_.implicit) {
+      if constexpr (kImplicitGemm<T>)
+        gemm(GatheredLhs<T>{origins().data(), offsets().data()}, m * P_, T(1), weight_t_, T(0), forward_stage_);
+    } else {
+      gemm(Trans::No, m * P_, T(1), rows_, weight_t_, T(0), forward_stage_);
+    }
+    for (Index j = 0; j < m; ++j)
+      for (Index c = 0; c < Co_; ++c) {
+        const T* src = forward_stage_ + j * P_ * Co_ + c;
+        T* dst = job_.out + ((s + j) * Co_ + c) * P_;
+        const T b = job_.bias ? job_.bias[c] : T(0);
+        if (job_.rectify)
+          for (Index p = 0; p < P_; ++p) dst[p] = rectified(src[p * Co_] + b, job_.slope);
+        else
+          for (Index p = 0; p < P_; ++p) dst[p] = src[p * Co_] + b;
+      }
+  }
+
+  /// The chunk's map as one [Cout, m·P] matrix G (in place when it already is one), times the
+  /// rectifier's derivative when the job has one; its channel sums while it is in cache.
+  const T* gather_map(Index s, Index m) {
+    const Index cols = m * P_;
+    const T* G = job_.map + s * Co_ * P_;
+    if (job_.rectified_out) {
+      const T* Y = job_.rectified_out + s * Co_ * P_;
+      for (Index j = 0; j < m; ++j)
+        for (Index c = 0; c < Co_; ++c) {
+          const T* gy = G + (j * Co_ + c) * P_;
+          const T* y = Y + (j * Co_ + c) * P_;
+          T* dst = map_stage_ + c * cols + j * P_;
+          for (Index p = 0; p < P_; ++p) dst[p] = gy[p] * rectifier_slope_at(y[p], job_.slope);
+        }
+      G = map_stage_;
+    } else if (m > 1) {
+      for (Index j = 0; j < m; ++j)
+        for (Index c = 0; c < Co_; ++c) copy_run(G + (j * Co_ + c) * P_, P_, map_stage_ + c * cols + j * P_);
+      G = map_stage_;
+    }
+    if (map_sums_)
+      for (Index c = 0; c < Co_; ++c) map_sums_[c] += static_cast<double>(ConstArrayMap<T>(G + c * cols, cols).sum());
+    return G;
+  }
+
+  /// dw (+)= G · rows(source) [Cout, Kd].
+  void weight_product(const T* G, Index cols) {
+    const T beta = dw_started_ ? T(1) : T(0);
+    if (plan_.implicit) {
+      if constexpr (kImplicitGemm<T>) {
+        const PatchPanels<T> patches{&g_, origins().data(), offsets().data()};
+        gemm(Trans::No, Co_, T(1), G, RhsSource<T>{cols, Kd_, &PatchPanels<T>::fill, &patches}, beta, dw_);
+      }
+    } else {
+      gemm(Trans::No, Trans::No, Co_, Kd_, cols, T(1), G, rows_, beta, dw_);
+    }
+    dw_started_ = true;
+  }
+
+  /// adjoint = row2im(Gᵀ · w) [m·P, Kd] back onto each sample's pixels (+ adjoint_bias).
+  void adjoint_product(const T* G, Index s, Index m) {
+    const Index cols = m * P_;
+    std::fill_n(scattered_, m * padded_values_, T(0));
+    if (plan_.scatter) {
+      if constexpr (kImplicitGemm<T>) {
+        const PatchScatter<T> rows_back{&g_, scatter_origins().data(), offsets().data()};
+        gemm(Trans::Yes, cols, T(1), G, weight_, TileSink<T>{&PatchScatter<T>::take, &rows_back});
+      }
+    } else {
+      gemm(Trans::Yes, cols, T(1), G, weight_, T(0), adjoint_rows_);
+      for (Index j = 0; j < m; ++j) row2im_add(g_, adjoint_rows_ + j * P_ * Kd_, scattered_ + j * padded_values_);
+    }
+    for (Index j = 0; j < m; ++j)
+      unpad_planes(g_, scattered_ + j * padded_values_, job_.adjoint + (s + j) * g_.in_sample(), job_.adjoint_bias);
+  }
+
+  // Per-thread address tables of the implicit products, reused from call to call.
+  static std::vector<const T*>& origins() {
+    thread_local std::vector<const T*> v;
+    return v;
+  }
+  static std::vector<T*>& scatter_origins() {
+    thread_local std::vector<T*> v;
+    return v;
+  }
+  static std::vector<Index>& offsets() {
+    thread_local std::vector<Index> v;
+    return v;
+  }
+
+  const Conv2dGeometry& g_;
+  const ConvJob<T>& job_;
+  const ConvPlan& plan_;
+  const Index P_, Kd_, Co_, padded_values_;
+  T* rows_ = nullptr;
+  T* forward_stage_ = nullptr;
+  T* map_stage_ = nullptr;
+  T* adjoint_rows_ = nullptr;
+  T* dw_ = nullptr;
+  T* padded_ = nullptr;
+  T* scattered_ = nullptr;
+  double* map_sums_ = nullptr;
+  double* source_sums_ = nullptr;
+  PackedRhs<T> weight_t_, weight_;  // op(B) = wᵀ [Kd, Cout] (forward), w [Cout, Kd] (adjoint)
+  bool dw_started_ = false;
+};
+
+// The threads' partial results, summed in a fixed order: a thread count gives the same bits on
+// every run.
+template <Scalar T>
+void sum_channel_sums(const std::array<double*, kConvMaxThreads>& parts, int threads, Index n, T* out) {
+  for (Index c = 0; c < n; ++c) {
+    double total = 0.0;
+    for (int t = 0; t < threads; ++t) total += parts[static_cast<std::size_t>(t)][c];
+    out[c] = static_cast<T>(total);
+  }
+}
+template <Scalar T>
+void sum_weight_partials(const std::array<T*, kConvMaxThreads>& parts, int threads, Index n, T* out) {
+  parallel_for(n, 1 << 14, [&](Index b, Index e) {  // out is thread 0's part already
+    for (int t = 1; t < threads; ++t) {
+      const T* src = parts[static_cast<std::size_t>(t)];
+      for (Index i = b; i < e; ++i) out[i] += src[i];
+    }
+  });
+}
+
+template <Scalar T>
+void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job, const ConvSettings& settings) {
+  if (g.batch == 0) {
+    if (job.dw) std::fill_n(job.dw, g.out_channels * g.patch(), T(0));
+    if (job.map_sums) std::fill_n(job.map_sums, g.out_channels, T(0));
+    if (job.source_sums) std::fill_n(job.source_sums, g.in_channels, T(0));
+    return;
+  }
+  if (winograd::chosen<T>(g, settings.algorithm)) return winograd::run(g, job);
+  const ConvPlan plan = plan_conv(g, job, settings);
+  std::array<T*, kConvMaxThreads> dw_parts{};
+  std::array<double*, kConvMaxThreads> map_sum_parts{}, source_sum_parts{};
+  auto work = [&](int t) {
+    ConvWorker<T> worker(g, job, plan, t);
+    const Index s0 = std::min(g.batch, t * plan.per_thread);
+    worker.run(s0, std::min(g.batch, s0 + plan.per_thread));
+    const auto i = static_cast<std::size_t>(t);
+    dw_parts[i] = worker.weight_partial(), map_sum_parts[i] = worker.map_sums(), source_sum_parts[i] = worker.source_sums();
+  };
+  if (plan.threads > 1) {
+#pragma omp parallel num_threads(plan.threads)
+    work(omp_get_thread_num());
+  } else if (plan.serial) {
+    aegan::detail::run_single_threaded([&] { work(0); });
+  } else {  // one thread for the samples; the GEMMs may still use every thread
+    work(0);
+  }
+  if (job.map_sums) sum_channel_sums(map_sum_parts, plan.threads, g.out_channels, job.map_sums);
+  if (job.source_sums) sum_channel_sums(source_sum_parts, plan.threads, g.in_channels, job.source_sums);
+  if (job.dw && plan.threads > 1) sum_weight_partials(dw_parts, plan.threads, g.out_channels * g.patch(), job.dw);
 }
 }  // namespace detail
 
 /// y = conv2d(x, w) + bias, then the rectifier when given. x [N, Cin, H, W], w [Cout, Cin, kh, kw],
 /// bias [Cout] or null, y [N, Cout, Ho, Wo] (overwritten). `keep_x_transform`, when given, receives
-/// transformed_input_size<T>(g) values (Winograd's transform of x) for conv2d_backward to reuse.
+/// transformed_input_size<T>(g, settings.algorithm) values (Winograd's transform of x) for
+/// conv2d_backward to reuse.
 template <Scalar T>
 void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, const T* bias, T* y,
-                    std::optional<Rectifier<T>> rectifier = std::nullopt, T* keep_x_transform = nullptr) {
+                    std::optional<Rectifier<T>> rectifier = std::nullopt, T* keep_x_transform = nullptr,
+                    const ConvSettings& settings = {}) {
   detail::ConvJob<T> job;
-  job.x = x, job.w = w, job.bias = bias, job.y = y, job.keep_x_transform = keep_x_transform;
+  job.w = w, job.source = x, job.out = y, job.bias = bias, job.keep_source_transform = keep_x_transform;
   if (rectifier) job.rectify = true, job.slope = rectifier->slope;
-  detail::conv_engine(g, job);
+  detail::conv_engine(g, job, settings);
 }
 
 /// Gradients of y = conv2d(x, w) + b: dx = row2im(dyᵀ·w), dw = Σ dy·rows(x) and db = Σ dy, each
@@ -311,23 +414,25 @@ void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, const T* bi
 template <Scalar T>
 void conv2d_backward(const Conv2dGeometry& g, const T* x, const T* w, const T* dy, T* dx, T* dw, T* db = nullptr,
                      std::optional<Rectifier<T>> rectifier = std::nullopt, const T* rectified = nullptr,
-                     const T* x_transform = nullptr) {
+                     const T* x_transform = nullptr, const ConvSettings& settings = {}) {
   if (rectifier && !rectified) throw ValueError("conv2d_backward: a rectified convolution needs its output");
   if (!dx && !dw && !db) return;
   detail::ConvJob<T> job;
-  job.x = dw ? x : nullptr, job.w = w, job.gy = dy, job.dw = dw, job.dx = dx, job.db = db;
-  job.x_transform = dw ? x_transform : nullptr;
-  if (rectifier) job.slope = rectifier->slope, job.y_rectified = rectified;
-  detail::conv_engine(g, job);
+  job.w = w, job.source = dw ? x : nullptr, job.map = dy;
+  job.dw = dw, job.map_sums = db, job.adjoint = dx;
+  job.source_transform = dw ? x_transform : nullptr;
+  if (rectifier) job.slope = rectifier->slope, job.rectified_out = rectified;
+  detail::conv_engine(g, job, settings);
 }
 
 /// The adjoint of conv2d_forward in x: out [N, Cin, H, W] = row2im(in_nᵀ · w) (+ bias [Cin]) with
 /// in [N, Cout, Ho, Wo]. This is conv_transpose2d's forward pass (geometry of the matching conv).
 template <Scalar T>
-void conv2d_adjoint(const Conv2dGeometry& g, const T* in, const T* w, const T* bias, T* out) {
+void conv2d_adjoint(const Conv2dGeometry& g, const T* in, const T* w, const T* bias, T* out,
+                    const ConvSettings& settings = {}) {
   detail::ConvJob<T> job;
-  job.w = w, job.gy = in, job.dx = out, job.dx_bias = bias;
-  detail::conv_engine(g, job);
+  job.w = w, job.map = in, job.adjoint = out, job.adjoint_bias = bias;
+  detail::conv_engine(g, job, settings);
 }
 
 /// conv_transpose2d's backward pass in the geometry of the matching conv: with its input
@@ -336,11 +441,12 @@ void conv2d_adjoint(const Conv2dGeometry& g, const T* in, const T* w, const T* b
 /// outputs are skipped.
 template <Scalar T>
 void conv2d_adjoint_backward(const Conv2dGeometry& g, const T* xt, const T* w, const T* dyt, T* dxt, T* dw,
-                             T* db = nullptr) {
+                             T* db = nullptr, const ConvSettings& settings = {}) {
   if (!dxt && !dw && !db) return;
   detail::ConvJob<T> job;
-  job.x = dyt, job.w = w, job.y = dxt, job.gy = dw ? xt : nullptr, job.dw = dw, job.dbx = db;
-  detail::conv_engine(g, job);
+  job.w = w, job.source = dyt, job.map = dw ? xt : nullptr;
+  job.out = dxt, job.dw = dw, job.source_sums = db;
+  detail::conv_engine(g, job, settings);
 }
 
 }  // namespace aegan::kernels

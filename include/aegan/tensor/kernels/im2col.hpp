@@ -19,28 +19,7 @@
 #include "aegan/tensor/kernels/copy_run.hpp"
 #include "aegan/tensor/tensor.hpp"
 
-namespace aegan {
-
-/// A (height, width) pair that also converts from a single number, like PyTorch's
-/// ExpandingArray<2>: `kernel 4` and `kernel {4, 3}` are both accepted.
-struct Size2 {
-  Index h = 0, w = 0;
-  constexpr Size2() = default;
-  constexpr Size2(Index both) : h(both), w(both) {}  // NOLINT(google-explicit-constructor): by design
-  constexpr Size2(Index height, Index width) : h(height), w(width) {}
-  std::string to_string() const {
-    if (h == w) return std::to_string(h);
-    std::string s(1, '[');  // appended piecewise: GCC 12 warns falsely on "[" + std::string (PR 105651)
-    s += std::to_string(h);
-    s += ", ";
-    s += std::to_string(w);
-    s += ']';
-    return s;
-  }
-  friend constexpr bool operator==(const Size2&, const Size2&) = default;
-};
-
-namespace kernels {
+namespace aegan::kernels {
 
 /// Every size a 2-D window operation needs. For a convolution `out_channels` is the number of
 /// filters; for pooling it equals `in_channels`. Built and validated by the autograd ops.
@@ -264,5 +243,4 @@ void row2im_add(const Conv2dGeometry& g, const T* rows, T* padded) {
   detail::patch_rows<true>(g, padded, const_cast<T*>(rows));  // only read
 }
 
-}  // namespace kernels
-}  // namespace aegan
+}  // namespace aegan::kernels

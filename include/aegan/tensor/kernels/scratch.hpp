@@ -7,11 +7,12 @@
 
 namespace aegan::kernels::detail {
 
-/// A grow-only, 64-byte aligned scratch buffer per thread, scalar type and slot. Reused by every
-/// call on that thread; it lives as long as the thread. Two buffers in use at the same time need
-/// different slots: conv.hpp uses 0-10, batchnorm.hpp 11, winograd.hpp 13-18, the AVX-512 sgemm (called inside
-/// the conv loops) 12.
-template <Scalar T, int Slot>
+/// A grow-only, 64-byte aligned scratch buffer per thread, tag type and scalar type, reused by
+/// every call on that thread for as long as the thread lives. The tag is an empty struct declared
+/// next to the code that uses the buffer (`struct PatchRows;` in conv.hpp): two buffers in use at
+/// the same time have different tags by construction, so no kernel can take another's buffer
+/// unless it names that kernel's tag.
+template <class Tag, Scalar T>
 T* scratch(Index n) {
   thread_local std::unique_ptr<T[], aegan::detail::AlignedFree> buffer;
   thread_local Index capacity = 0;

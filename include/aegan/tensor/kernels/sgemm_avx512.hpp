@@ -41,7 +41,8 @@ inline __mmask16 tail_mask(Index n) {
 }
 
 /// The packed panels' per-thread buffer (kernels/scratch.hpp): no allocation in the steady state.
-inline float* scratch(Index floats) { return kernels::detail::scratch<float, 12>(floats); }
+struct PanelsTag;
+inline float* scratch(Index floats) { return kernels::detail::scratch<PanelsTag, float>(floats); }
 
 // Full-mask forms of the shuffles: GCC 12's unmasked intrinsics pass _mm512_undefined_*() as the
 // merge source and -Wuninitialized flags that at -O1/-O2 once inlined.

@@ -27,6 +27,7 @@
 #endif
 
 #include "aegan/tensor/kernels/conv_job.hpp"
+#include "aegan/tensor/kernels/conv_settings.hpp"
 #include "aegan/tensor/kernels/gemm.hpp"
 #include "aegan/tensor/kernels/im2col.hpp"
 #include "aegan/tensor/kernels/rectifier.hpp"
@@ -34,18 +35,6 @@
 #include "aegan/tensor/parallel.hpp"
 
 namespace aegan::kernels {
-
-/// Which algorithm runs the convolutions that Winograd's F(7x7, 2x2) can take: Auto picks it
-/// where it is faster (float, at least 8 samples and 8 channels each way), Direct never uses it,
-/// Winograd always does where the geometry allows (a 4x4 kernel, stride 2, pad 1, 7x7 output).
-enum class ConvAlgorithm { Auto, Direct, Winograd };
-
-/// The process-wide choice (tests compare the two; Direct gives the im2col engine's rounding).
-/// A plain variable: set it before convolutions run, not while another thread runs one.
-inline ConvAlgorithm& conv_algorithm() {
-  static ConvAlgorithm algorithm = ConvAlgorithm::Auto;
-  return algorithm;
-}
 
 namespace detail::winograd {
 
@@ -181,18 +170,26 @@ Index point_stride(Index rows, Index cols) {
   return (n * static_cast<Index>(sizeof(T))) % 4096 == 0 ? n + 16 : n;
 }
 
-/// The buffers of one call, on the calling thread's scratch (slots 13-18; conv.hpp uses 0-10),
-/// each [ξ][rows][cols] with its point_stride.
+// The scratch buffers of one call (scratch.hpp), one tag each.
+struct InputTransformTag;    // V
+struct KernelTransformTag;   // U, or the regrouped taps that stand in for it when U is not stored
+struct ProductTag;           // M, and dM once M is spent
+struct InputGradientTag;     // dV
+struct KernelGradientTag;    // dU, or tap_gradients' per-group partial sums that stand in for it
+struct PackedProductTag;     // tap_gradients' packed dM[ξ], one per thread
+
+/// The buffers of one call, on the calling thread's scratch, each [ξ][rows][cols] with its
+/// point_stride.
 template <Scalar T>
 struct Buffers {
   Index N, Ci, Co, K;  // K = 4·Ci: the depth of every point's product
   Index sV = point_stride<T>(N, K), sU = point_stride<T>(K, Co), sM = point_stride<T>(N, Co);
-  T* V() const { return scratch<T, 13>(kPoints * sV); }   // [ξ][N][K]
-  T* U() const { return scratch<T, 14>(kPoints * sU); }   // [ξ][K][Co]
-  T* taps() const { return scratch<T, 14>(4 * K * Co); }  // U's place when it is not stored (regroup_taps)
-  T* M() const { return scratch<T, 15>(kPoints * sM); }   // [ξ][N][Co], also dM
-  T* dV() const { return scratch<T, 16>(kPoints * sV); }  // [ξ][N][K]
-  T* dU() const { return scratch<T, 17>(kPoints * sU); }  // [ξ][K][Co]
+  T* V() const { return scratch<InputTransformTag, T>(kPoints * sV); }   // [ξ][N][K]
+  T* U() const { return scratch<KernelTransformTag, T>(kPoints * sU); }  // [ξ][K][Co]
+  T* taps() const { return scratch<KernelTransformTag, T>(4 * K * Co); } // U's place when it is not stored (regroup_taps)
+  T* M() const { return scratch<ProductTag, T>(kPoints * sM); }          // [ξ][N][Co], also dM
+  T* dV() const { return scratch<InputGradientTag, T>(kPoints * sV); }   // [ξ][N][K]
+  T* dU() const { return scratch<KernelGradientTag, T>(kPoints * sU); }  // [ξ][K][Co]
 };
 
 #ifdef __AVX512F__
@@ -355,7 +352,7 @@ void transform_kernel_adjoint(const Conv2dGeometry& g, const T* dU, T* dw) {
   });
 }
 
-/// y [N, Co, 7, 7] = Aᵀ M A (+ bias, then the rectifier when job.rectify).
+/// out [N, Co, 7, 7] = Aᵀ M A (+ bias, then the rectifier when job.rectify).
 template <Scalar T>
 void transform_output(const Conv2dGeometry& g, const T* M, const ConvJob<T>& job) {
   const Index N = g.batch, Co = g.out_channels, P = g.out_plane(), sM = point_stride<T>(N, Co);
@@ -377,13 +374,13 @@ void transform_output(const Conv2dGeometry& g, const T* M, const ConvJob<T>& job
             std::memcpy(y + q * kLanes, &v, sizeof(v));
           }
         }
-        deinterleave(y, lanes, P, job.y + (n * Co + o0) * P, P);
+        deinterleave(y, lanes, P, job.out + (n * Co + o0) * P, P);
       }
   });
 }
 
-/// The adjoint of transform_output: dM = A dY Aᵀ of the output gradient job.gy, times the
-/// rectifier's derivative when the forward pass had one (job.y_rectified).
+/// The adjoint of transform_output: dM = A dY Aᵀ of the output gradient job.map, times the
+/// rectifier's derivative when the forward pass had one (job.rectified_out).
 template <Scalar T>
 void transform_output_adjoint(const Conv2dGeometry& g, const ConvJob<T>& job, T* dM) {
   const Index N = g.batch, Co = g.out_channels, P = g.out_plane(), sM = point_stride<T>(N, Co);
@@ -393,9 +390,9 @@ void transform_output_adjoint(const Conv2dGeometry& g, const ConvJob<T>& job, T*
       for (Index o0 = 0; o0 < Co; o0 += kLanes) {
         const int lanes = static_cast<int>(std::min<Index>(kLanes, Co - o0));
         const Index at = (n * Co + o0) * P;
-        interleave(job.gy + at, P, lanes, P, dy);
-        if (job.y_rectified) {
-          interleave(job.y_rectified + at, P, lanes, P, y);
+        interleave(job.map + at, P, lanes, P, dy);
+        if (job.rectified_out) {
+          interleave(job.rectified_out + at, P, lanes, P, y);
           for (Index q = 0; q < P; ++q) {
             Lanes<T> gv, yv;
             std::memcpy(&gv, dy + q * kLanes, sizeof(gv));
@@ -446,10 +443,9 @@ void per_point(Product&& product) {
   });
 }
 
-/// Whether this call runs on Winograd's algorithm (see ConvAlgorithm).
+/// Whether a call with this algorithm setting runs on Winograd's algorithm (see ConvAlgorithm).
 template <Scalar T>
-bool chosen(const Conv2dGeometry& g) {
-  const ConvAlgorithm algorithm = conv_algorithm();
+bool chosen(const Conv2dGeometry& g, ConvAlgorithm algorithm) {
   if (algorithm == ConvAlgorithm::Direct || !fits(g) || g.batch == 0) return false;
   if (algorithm == ConvAlgorithm::Winograd) return true;
   // Auto: the transforms' fixed costs (the kernel's 64 points per tap pair) pay off from a few
@@ -549,9 +545,9 @@ void tap_gradients(const Conv2dGeometry& g, const T* V, const T* dM, T* dw) {
     const Index N = g.batch, Ci = g.in_channels, Co = g.out_channels, K = 4 * Ci, size = K * 4 * Co;
     const Index sV = point_stride<T>(N, K), sM = point_stride<T>(N, Co);
     constexpr int parts = kPointGroups;
-    T* partial = scratch<T, 17>(parts * size);
+    T* partial = scratch<KernelGradientTag, T>(parts * size);
     parallel_for(parts, 1, [&](Index b, Index e) {
-      T* packed = scratch<T, 18>(PackedRhs<T>::storage_size(N, Co));
+      T* packed = scratch<PackedProductTag, T>(PackedRhs<T>::storage_size(N, Co));
       for (Index part = b; part < e; ++part) {
         T* taps = partial + part * size;
         std::fill_n(taps, size, T(0));
@@ -608,34 +604,34 @@ void kernel_products(const Conv2dGeometry& g, const Buffers<T>& buf, const T* w,
   }
 }
 
-/// Runs a ConvJob (every part conv.hpp's engine takes) on Winograd's algorithm.
+/// Runs a ConvJob (every product conv.hpp's engine takes) on Winograd's algorithm.
 template <Scalar T>
 void run(const Conv2dGeometry& g, const ConvJob<T>& job) {
   const Buffers<T> buf{g.batch, g.in_channels, g.out_channels, 4 * g.in_channels};
   const Index N = buf.N, Co = buf.Co, K = buf.K;
   constexpr bool fused = kImplicitGemm<T>;
   T* U = nullptr;
-  if (!fused && (job.y || job.dx)) transform_kernel(g, job.w, U = buf.U());
-  const T* V = job.x_transform;
-  if ((job.y || job.dw) && !V) {
-    T* transformed = job.keep_x_transform ? job.keep_x_transform : buf.V();
-    transform_input(g, job.x, transformed);
+  if (!fused && (job.out || job.adjoint)) transform_kernel(g, job.w, U = buf.U());
+  const T* V = job.source_transform;
+  if ((job.out || job.dw) && !V) {
+    T* transformed = job.keep_source_transform ? job.keep_source_transform : buf.V();
+    transform_input(g, job.source, transformed);
     V = transformed;
   }
-  if (job.y) {
+  if (job.out) {
     T* M = buf.M();
     kernel_products(g, buf, job.w, U, false, V, M);
     transform_output(g, M, job);
   }
-  if (job.dbx) channel_sums<T>(job.x, N, g.in_channels, g.in_plane(), nullptr, T(0), job.dbx);
-  if (job.db) channel_sums<T>(job.gy, N, Co, g.out_plane(), job.y_rectified, job.slope, job.db);
-  if (!job.dx && !job.dw) return;
-  T* dM = buf.M();  // the forward's M is spent: a job with y and a gradient (the adjoint's backward) reads gy only now
+  if (job.source_sums) channel_sums<T>(job.source, N, g.in_channels, g.in_plane(), nullptr, T(0), job.source_sums);
+  if (job.map_sums) channel_sums<T>(job.map, N, Co, g.out_plane(), job.rectified_out, job.slope, job.map_sums);
+  if (!job.adjoint && !job.dw) return;
+  T* dM = buf.M();  // the forward's M is spent: a job with out and a gradient (the adjoint's backward) reads map only now
   transform_output_adjoint(g, job, dM);
-  if (job.dx) {
+  if (job.adjoint) {
     T* dV = buf.dV();
     kernel_products(g, buf, job.w, U, true, dM, dV);
-    transform_input_adjoint(g, dV, job.dx_bias, job.dx);
+    transform_input_adjoint(g, dV, job.adjoint_bias, job.adjoint);
   }
   if (job.dw) {
     if constexpr (fused) {
@@ -651,12 +647,12 @@ void run(const Conv2dGeometry& g, const ConvJob<T>& job) {
 
 }  // namespace detail::winograd
 
-/// How many values Winograd's transform of a convolution's input takes (for ConvJob's
-/// keep_x_transform: conv2d_forward can leave it for conv2d_backward), or 0 when this
-/// convolution does not run on Winograd's algorithm.
+/// How many values Winograd's transform of a convolution's input takes (ConvJob's
+/// keep_source_transform: conv2d_forward can leave it for conv2d_backward), or 0 when this
+/// convolution does not run on Winograd's algorithm with this algorithm setting.
 template <Scalar T>
-Index transformed_input_size(const Conv2dGeometry& g) {
-  return detail::winograd::chosen<T>(g)
+Index transformed_input_size(const Conv2dGeometry& g, ConvAlgorithm algorithm = ConvAlgorithm::Auto) {
+  return detail::winograd::chosen<T>(g, algorithm)
              ? detail::winograd::kPoints * detail::winograd::point_stride<T>(g.batch, 4 * g.in_channels)
              : 0;
 }

@@ -1,0 +1,36 @@
+#pragma once
+// How a convolution runs, chosen per call: by the layer's options (nn::Conv2dOptions::algorithm),
+// for a whole network (nn::set_conv_algorithm), or as the functional ops' last argument. There is
+// no process-wide setting: two networks in one program may run different algorithms, from any
+// thread. Neither choice changes what is computed, only its rounding and its speed.
+
+namespace aegan::kernels {
+
+/// Which algorithm runs the convolutions that Winograd's F(7x7, 2x2) can take (a 4x4 kernel,
+/// stride 2, padding 1, 7x7 output; kernels/winograd.hpp). Auto picks it where it is faster (float,
+/// at least 8 samples and 8 channels each way); Direct never uses it (the im2col engine's
+/// rounding, kernels/conv.hpp); Winograd always does where the geometry allows.
+enum class ConvAlgorithm { Auto, Direct, Winograd };
+
+inline const char* algorithm_name(ConvAlgorithm a) {
+  switch (a) {
+    case ConvAlgorithm::Auto: return "auto";
+    case ConvAlgorithm::Direct: return "direct";
+    case ConvAlgorithm::Winograd: return "winograd";
+  }
+  return "?";
+}
+
+/// Below this many FLOPs (about 0.05 ms on one core) a convolution does not fork threads: waking a
+/// second thread costs more than it saves. Above it even the DCGAN's memory-bound 1-channel layers
+/// gain from a second core (Conv2d 1->32 forward, batch 64: 0.30 ms -> 0.16 ms on two idle cores).
+inline constexpr double kConvMinParallelFlops = 8e6;
+
+struct ConvSettings {
+  ConvAlgorithm algorithm = ConvAlgorithm::Auto;
+  /// A convolution of fewer FLOPs runs on the calling thread alone, its GEMMs included; 0 makes
+  /// every convolution take the threaded path (tests use it to cover that path on tiny shapes).
+  double min_parallel_flops = kConvMinParallelFlops;
+};
+
+}  // namespace aegan::kernels
