@@ -36,7 +36,7 @@ using BatchNorm1dOptions = BatchNormOptions;
 using BatchNorm2dOptions = BatchNormOptions;
 
 namespace detail {
-/// The shared implementation; `Kind` fixes the accepted input ranks and the name.
+/// The shared implementation; MinRank and MaxRank fix the accepted input ranks, `name` the name.
 template <Scalar T, int MinRank, int MaxRank>
 class BatchNormBase : public Module<T> {
  public:
@@ -92,7 +92,7 @@ class BatchNormBase : public Module<T> {
     }
     return autograd::batch_norm_impl<T>(x, weight, bias, track ? &running_mean.mutable_value() : nullptr,
                                         track ? &running_var.mutable_value() : nullptr, training, momentum, options_.eps(),
-                                        type_name(), rectifier);
+                                        [this] { return type_name(); }, rectifier);
   }
 
   static std::string expected_ranks() {

@@ -41,25 +41,17 @@ struct AvgPool2dOptions {
   bool count_include_pad_ = true;
 };
 
-namespace detail {
-inline void check_pool_options(const std::string& who, Size2 kernel, Size2 stride, Size2 padding) {
-  if (kernel.h <= 0 || kernel.w <= 0) throw ValueError(who + ": kernel size must be positive");
-  if (stride.h <= 0 || stride.w <= 0) throw ValueError(who + ": stride must be positive");
-  if (padding.h < 0 || padding.w < 0 || 2 * padding.h > kernel.h || 2 * padding.w > kernel.w)
-    throw ValueError(who + ": padding must be between 0 and half the kernel");
-}
-}  // namespace detail
 
 template <Scalar T>
 class MaxPool2d : public Module<T> {
  public:
   explicit MaxPool2d(const MaxPool2dOptions& options) : options_(options) {
-    detail::check_pool_options(type_name(), options.kernel_size(), options.stride(), options.padding());
+    autograd::check_pool_window([this] { return type_name(); }, options.kernel_size(), options.stride(), options.padding());
   }
   explicit MaxPool2d(Size2 kernel_size) : MaxPool2d(MaxPool2dOptions(kernel_size)) {}
   Var<T> forward(const Var<T>& x) override {
-    autograd::pool_geometry(type_name(), x.shape(), options_.kernel_size(), options_.stride(), options_.padding());
-    return max_pool2d(x, options_.kernel_size(), options_.stride(), options_.padding());
+    return autograd::max_pool2d_impl([this] { return type_name(); }, x, options_.kernel_size(), options_.stride(),
+                                     options_.padding());
   }
   std::string type_name() const override {
     return "MaxPool2d(" + autograd::window_options(options_.kernel_size(), options_.stride(), options_.padding()) + ")";
@@ -74,12 +66,12 @@ template <Scalar T>
 class AvgPool2d : public Module<T> {
  public:
   explicit AvgPool2d(const AvgPool2dOptions& options) : options_(options) {
-    detail::check_pool_options(type_name(), options.kernel_size(), options.stride(), options.padding());
+    autograd::check_pool_window([this] { return type_name(); }, options.kernel_size(), options.stride(), options.padding());
   }
   explicit AvgPool2d(Size2 kernel_size) : AvgPool2d(AvgPool2dOptions(kernel_size)) {}
   Var<T> forward(const Var<T>& x) override {
-    autograd::pool_geometry(type_name(), x.shape(), options_.kernel_size(), options_.stride(), options_.padding());
-    return avg_pool2d(x, options_.kernel_size(), options_.stride(), options_.padding(), options_.count_include_pad());
+    return autograd::avg_pool2d_impl([this] { return type_name(); }, x, options_.kernel_size(), options_.stride(),
+                                     options_.padding(), options_.count_include_pad());
   }
   std::string type_name() const override {
     return "AvgPool2d(" + autograd::window_options(options_.kernel_size(), options_.stride(), options_.padding()) +

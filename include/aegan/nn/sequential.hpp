@@ -28,16 +28,16 @@ class Sequential : public Module<T> {
     if (layers_.empty()) throw Error("Sequential: forward on an empty Sequential");
     Var<T> h = x;
     for (std::size_t i = 0; i < layers_.size(); ++i) {
-      // A layer followed by a rectifier applies it in its own output pass when it can (Conv2d,
-      // BatchNorm): same result, one pass less over the activations in each direction.
+      // A Flatten before a layer that reads its input flattened where it lies (Linear): no copy.
       if (i + 1 < layers_.size() && layers_[i]->flattens_to_rows()) {
-        // A Flatten before a layer that reads its input flattened where it lies (Linear): no copy.
         if (auto fused = layers_[i + 1]->forward_flattened(h)) {
           h = std::move(*fused);
           ++i;
           continue;
         }
       }
+      // A layer followed by a rectifier applies it in its own output pass when it can (Conv2d,
+      // BatchNorm): same result, one pass less over the activations in each direction.
       if (i + 1 < layers_.size()) {
         if (const auto slope = layers_[i + 1]->rectifier_slope()) {
           if (auto fused = layers_[i]->forward_rectified(h, *slope)) {

@@ -22,7 +22,7 @@ struct AdamOptions {
 };
 
 /// Adam with bias correction and eps outside the square root. weight_decay adds wd·p to the
-/// gradient (L2, PyTorch's Adam); set `decoupled` (or use AdamW) to shrink weights directly.
+/// gradient (L2, PyTorch's Adam); AdamW (below) shrinks the weights directly instead.
 template <Scalar T>
 class Adam : public Optimizer<T> {
  public:

@@ -5,7 +5,7 @@
 // directions, which aegan runs as GEMMs), and a product of op(A) [M, K] by op(B) [K, N] is
 // 2·M·N·K floating-point operations whatever kernel runs it. Counting them tells how close a step
 // comes to the machine's peak, and so the fastest any implementation could run it: a step's FLOPs
-// over one core's FMA peak (docs/benchmarks.md, "Session 10"). Elementwise work (activations,
+// over one core's FMA peak (docs/benchmarks.md, "Floors"). Elementwise work (activations,
 // batch norm, the optimizer) is not counted; it is a few FLOPs per value against thousands per
 // output of a product. What is counted is the products that run: a convolution on Winograd's
 // algorithm (kernels/winograd.hpp) counts its 64 point products, 64/196 of the direct ones.

@@ -9,22 +9,18 @@ namespace aegan {
 
 namespace autograd {
 /// Records an elementwise op whose gradient is dfn(saved, grad), where `saved` is the input
-/// (save_output = false) or the output (save_output = true).
+/// (save_output = false) or the output (save_output = true, read in place: Var::make_reading_output).
 template <Scalar T, class Fwd, class Bwd>
 Var<T> pointwise(const Var<T>& x, const char* op, bool save_output, Fwd fwd, Bwd bwd) {
-  Tensor<T> out = map(x.value(), fwd);
-  if (!autograd::grad_mode() || !x.requires_grad()) return Var<T>::make(std::move(out), op, {}, nullptr);
-  Var<T> y = Var<T>::make(std::move(out), op, {x}, nullptr);
-  // The closure is stored in y's own node and only runs while backward() holds that node, so it
-  // reads the saved output in place rather than keeping a copy of it (as PyTorch saves outputs).
-  const Tensor<T>* saved = save_output ? &y.node()->value : nullptr;
-  // The input's gradient is computed over g, the node's own to consume (binary reads each value
-  // before it writes that position).
-  y.node()->backward = [x, saved, bwd](Tensor<T>& g) {
-    kernels::binary(saved ? *saved : x.value(), g, g, bwd);
-    send_grad(x, std::move(g));
-  };
-  return y;
+  return Var<T>::make_reading_output(map(x.value(), fwd), op, {x}, [&](const Tensor<T>& y) {
+    const Tensor<T>* saved = save_output ? &y : nullptr;
+    // The input's gradient is computed over g, the node's own to consume (binary reads each value
+    // before it writes that position).
+    return [x, saved, bwd](Tensor<T>& g) {
+      kernels::binary(saved ? *saved : x.value(), g, g, bwd);
+      send_grad(x, std::move(g));
+    };
+  });
 }
 }  // namespace autograd
 

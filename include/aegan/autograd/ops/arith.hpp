@@ -83,19 +83,16 @@ template <Scalar T>
 Var<T> div(const Var<T>& a, const Var<T>& b) {
   using namespace autograd;
   Tensor<T> out = apply_binary(a.value(), b.value(), "div", [](auto x, auto y) { return x / y; });
-  Var<T> q = Var<T>::make(std::move(out), "div", {a, b}, nullptr);
-  if (!q.requires_grad()) return q;  // nothing recorded
-  // The closure lives in q's node and runs only while backward() holds it: read a/b in place.
-  const Tensor<T>* quotient = &q.node()->value;
-  q.node()->backward = [a, b, quotient](const Tensor<T>& g) {
-    if (a.requires_grad())
-      send_grad(a, reduce_to(apply_binary(g, b.value(), "div", [](auto x, auto y) { return x / y; }), a.shape(), "div"));
-    if (b.requires_grad()) {  // d(a/b)/db = -(a/b)/b
-      Tensor<T> go = apply_binary(g, *quotient, "div", [](auto x, auto y) { return -x * y; });
-      send_grad(b, reduce_to(apply_binary(go, b.value(), "div", [](auto x, auto y) { return x / y; }), b.shape(), "div"));
-    }
-  };
-  return q;
+  return Var<T>::make_reading_output(std::move(out), "div", {a, b}, [&](const Tensor<T>& quotient) {
+    return [a, b, q = &quotient](const Tensor<T>& g) {
+      if (a.requires_grad())
+        send_grad(a, reduce_to(apply_binary(g, b.value(), "div", [](auto x, auto y) { return x / y; }), a.shape(), "div"));
+      if (b.requires_grad()) {  // d(a/b)/db = -(a/b)/b
+        Tensor<T> go = apply_binary(g, *q, "div", [](auto x, auto y) { return -x * y; });
+        send_grad(b, reduce_to(apply_binary(go, b.value(), "div", [](auto x, auto y) { return x / y; }), b.shape(), "div"));
+      }
+    };
+  });
 }
 
 /// a * s + t for scalars s and t, in one pass.

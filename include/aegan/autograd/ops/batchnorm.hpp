@@ -15,32 +15,32 @@ namespace aegan {
 namespace autograd {
 /// batch_norm (below), then the rectifier when given, in the same passes: the values and
 /// gradients of leaky_relu(batch_norm(...), slope) (relu for slope 0), recorded as one
-/// "batch_norm_rectified" op.
-template <Scalar T>
+/// "batch_norm_rectified" op. `who()` names the caller; it is called only to build an error message.
+template <Scalar T, class Who>
 Var<T> batch_norm_impl(const Var<T>& x, const Var<T>& weight, const Var<T>& bias, Tensor<T>* running_mean,
-                       Tensor<T>* running_var, bool training, double momentum, double eps, const std::string& who,
+                       Tensor<T>* running_var, bool training, double momentum, double eps, const Who& who,
                        std::optional<kernels::Rectifier<T>> rectifier) {
   const Shape& s = x.shape();
-  if (s.rank() < 2) throw ShapeError(who + ": input " + s.to_string() + " must be at least 2-D [N, C, ...]");
+  if (s.rank() < 2) throw ShapeError(who() + ": input " + s.to_string() + " must be at least 2-D [N, C, ...]");
   const Index C = s[1];
   const kernels::ChannelLayout layout{s[0], C, s.numel_from(2)};
   auto check_c = [&](const Shape& p, const char* what) {
     if (!(p == Shape{C}))
-      throw ShapeError(who + ": " + what + " " + p.to_string() + " does not match input " + s.to_string() + " (expected [" +
+      throw ShapeError(who() + ": " + what + " " + p.to_string() + " does not match input " + s.to_string() + " (expected [" +
                        std::to_string(C) + "])");
   };
   if (weight.defined()) check_c(weight.shape(), "weight");
   if (bias.defined()) check_c(bias.shape(), "bias");
   if ((running_mean == nullptr) != (running_var == nullptr))
-    throw ValueError(who + ": give both running_mean and running_var, or neither");
+    throw ValueError(who() + ": give both running_mean and running_var, or neither");
   if (running_mean) {
     check_c(running_mean->shape(), "running_mean");
     check_c(running_var->shape(), "running_var");
   }
-  if (!(eps > 0.0)) throw ValueError(who + ": eps must be positive, got " + std::to_string(eps));
+  if (!(eps > 0.0)) throw ValueError(who() + ": eps must be positive, got " + std::to_string(eps));
   const bool batch_stats = training || !running_mean;
   if (batch_stats && layout.per_channel() <= 1)
-    throw ShapeError(who + ": expected more than 1 value per channel when using batch statistics, got input " +
+    throw ShapeError(who() + ": expected more than 1 value per channel when using batch statistics, got input " +
                      s.to_string());
 
   auto mean = std::make_shared<Tensor<T>>(Tensor<T>::uninitialized({C}));
@@ -75,27 +75,25 @@ Var<T> batch_norm_impl(const Var<T>& x, const Var<T>& weight, const Var<T>& bias
   inputs.push_back(x);
   if (weight.defined()) inputs.push_back(weight);
   if (bias.defined()) inputs.push_back(bias);
-  Var<T> y = Var<T>::make(std::move(out), rectifier ? "batch_norm_rectified" : "batch_norm", std::move(inputs), nullptr);
-  if (!y.requires_grad()) return y;
-  // The rectifier's derivative is read off the recorded output, in place (the closure lives in
-  // y's own node, as in record_conv).
-  const Tensor<T>* saved = &y.node()->value;
-  // dx is written over gy, which is this node's to consume: the kernel reads each value before it
-  // overwrites it, and the pass then costs no fresh buffer (whose cache lines it would first read).
-  y.node()->backward = [x, weight, bias, mean, invstd, layout, batch_stats, rectifier, saved](Tensor<T>& gy) {
-    const bool gw = weight.defined() && weight.requires_grad();
-    const bool gb = bias.defined() && bias.requires_grad();
-    Tensor<T> dw, db;
-    if (gw) dw = Tensor<T>::uninitialized(weight.shape());
-    if (gb) db = Tensor<T>::uninitialized(bias.shape());
-    kernels::batch_norm_backward(layout, x.value().data(), gy.data(), mean->data(), invstd->data(),
-                                 weight.defined() ? weight.value().data() : nullptr, batch_stats,
-                                 x.requires_grad() ? gy.data() : nullptr, dw.data(), db.data(), rectifier, saved->data());
-    if (x.requires_grad()) send_grad(x, std::move(gy));
-    if (gw) send_grad(weight, std::move(dw));
-    if (gb) send_grad(bias, std::move(db));
-  };
-  return y;
+  // The rectifier's derivative is read off the recorded output, in place (Var::make_reading_output).
+  return Var<T>::make_reading_output(
+      std::move(out), rectifier ? "batch_norm_rectified" : "batch_norm", std::move(inputs), [&](const Tensor<T>& y) {
+        // dx is written over gy, which is this node's to consume: the kernel reads each value before
+        // it overwrites it, and the pass then costs no fresh buffer (whose cache lines it would first read).
+        return [x, weight, bias, mean, invstd, layout, batch_stats, rectifier, saved = &y](Tensor<T>& gy) {
+          const bool gw = weight.defined() && weight.requires_grad();
+          const bool gb = bias.defined() && bias.requires_grad();
+          Tensor<T> dw, db;
+          if (gw) dw = Tensor<T>::uninitialized(weight.shape());
+          if (gb) db = Tensor<T>::uninitialized(bias.shape());
+          kernels::batch_norm_backward(layout, x.value().data(), gy.data(), mean->data(), invstd->data(),
+                                       weight.defined() ? weight.value().data() : nullptr, batch_stats,
+                                       x.requires_grad() ? gy.data() : nullptr, dw.data(), db.data(), rectifier, saved->data());
+          if (x.requires_grad()) send_grad(x, std::move(gy));
+          if (gw) send_grad(weight, std::move(dw));
+          if (gb) send_grad(bias, std::move(db));
+        };
+      });
 }
 
 }  // namespace autograd
@@ -109,7 +107,8 @@ template <Scalar T>
 Var<T> batch_norm(const Var<T>& x, const Var<T>& weight, const Var<T>& bias, Tensor<T>* running_mean,
                   Tensor<T>* running_var, bool training, double momentum = 0.1, double eps = 1e-5,
                   const std::string& who = "batch_norm") {
-  return autograd::batch_norm_impl<T>(x, weight, bias, running_mean, running_var, training, momentum, eps, who, std::nullopt);
+  return autograd::batch_norm_impl<T>(x, weight, bias, running_mean, running_var, training, momentum, eps,
+                                      [&] { return who; }, std::nullopt);
 }
 
 }  // namespace aegan
