@@ -317,7 +317,8 @@ TEMPLATE_TEST_CASE("batch norm with a fused rectifier equals the rectifier after
           auto run = [&](const std::vector<Var<T>>& v, Tensor<T>& rm, Tensor<T>& rv, bool fused) {
             const Var<T> w = affine ? v[1] : Var<T>(), b = affine ? v[2] : Var<T>();
             if (fused)
-              return aegan::autograd::batch_norm_impl<T>(v[0], w, b, &rm, &rv, training, 0.1, 1e-5, "bn",
+              return aegan::autograd::batch_norm_impl<T>(v[0], w, b, &rm, &rv, training, 0.1, 1e-5,
+                                                         [] { return std::string("bn"); },
                                                          aegan::kernels::Rectifier<T>{slope});
             return aegan::leaky_relu(aegan::batch_norm(v[0], w, b, &rm, &rv, training, 0.1, 1e-5), slope);
           };
