@@ -84,10 +84,10 @@ TEST_CASE("GMM by EM finds separated clusters, deterministically for a seed", "[
   CHECK_THROWS_WITH(gmm.mean_log_likelihood(Tensor<double>({5, 3})), Catch::Contains("[N, 2]"));
 }
 
-TEST_CASE("Samplers survive a checkpoint round trip", "[latent]") {
+TEST_CASE("Samplers survive an archive round trip", "[latent]") {
   Rng data(4);
   auto gmm = LatentSampler::fit_gmm(three_clusters(600, data), 3, 1);
-  train::Checkpoint ck;
+  io::Archive ck;
   gmm.save(ck, "sampler");
   auto loaded = LatentSampler::load(ck, "sampler");
   CHECK(loaded.kind() == LatentSampler::Kind::Gmm);

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "aegan/io/archive.hpp"
 #include "aegan/tensor/kernels/linalg.hpp"
 #include "aegan/tensor/rng.hpp"
-#include "aegan/train/checkpoint.hpp"
 
 namespace aegan::models {
 
@@ -84,7 +84,7 @@ class LatentSampler {
   Index dim() const { return components_.front().mean.size(); }
   const std::vector<GaussianComponent>& components() const { return components_; }
 
-  void save(train::Checkpoint& ck, const std::string& prefix) const {
+  void save(io::Archive& ck, const std::string& prefix) const {
     ck.put_text(prefix + ".kind", kind_name());
     const Index k = static_cast<Index>(components_.size()), d = dim();
     Tensor<double> w({k}), mu({k, d}), chol({k, d, d});
@@ -100,7 +100,7 @@ class LatentSampler {
     ck.put(prefix + ".chol", chol);
   }
 
-  static LatentSampler load(const train::Checkpoint& ck, const std::string& prefix) {
+  static LatentSampler load(const io::Archive& ck, const std::string& prefix) {
     const std::string kind = ck.text(prefix + ".kind");
     LatentSampler s(kind == "prior" ? Kind::Prior : kind == "gaussian" ? Kind::Gaussian : Kind::Gmm);
     if (kind != "prior" && kind != "gaussian" && kind != "gmm")
