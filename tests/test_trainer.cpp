@@ -28,7 +28,8 @@ Trainer::Networks make_networks(std::uint64_t seed) {
   return n;
 }
 
-/// Points on a low-dimensional curve in [-1, 1]^kDim, so an autoencoder can learn them.
+/// Points on a low-dimensional curve in [-1, 1]^kDim, so an autoencoder can learn them. Unlabelled:
+/// the trainer needs no labels.
 data::Dataset<float> curve_data(Index n, std::uint64_t seed) {
   Rng rng(seed);
   data::Dataset<float> d;
@@ -37,7 +38,6 @@ data::Dataset<float> curve_data(Index n, std::uint64_t seed) {
     const double t = rng.uniform(-1, 1), u = rng.uniform(-1, 1);
     for (Index j = 0; j < kDim; ++j) d.images[i * kDim + j] = static_cast<float>(0.8 * std::sin(t * (j + 1) + u));
   }
-  d.labels.assign(static_cast<std::size_t>(n), 0);
   return d;
 }
 
@@ -204,4 +204,19 @@ TEST_CASE("A refused checkpoint leaves the trainer exactly as it was", "[trainer
   CHECK(target.epoch() == 2);
   REQUIRE(target.sampler());
   CHECK(target.sampler()->kind() == models::LatentSampler::Kind::Gaussian);
+}
+
+TEST_CASE("MnistEvaluator refuses unlabelled images where it needs labels", "[trainer]") {
+  const auto path = scratch("classifier.ckpt");
+  {
+    models::mnist::Classifier<float> classifier;
+    train::Checkpoint ck;
+    train::save_module(ck, "classifier", classifier);
+    ck.save(path);
+  }
+  train::MnistEvaluator<float> evaluator(path);
+  const Tensor<float> images({4, 1, 28, 28});
+  CHECK_THROWS_WITH(evaluator.accuracy(images, {}), Catch::Contains("MnistEvaluator::accuracy") && Catch::Contains("needs labelled data"));
+  CHECK_THROWS_WITH(evaluator.accuracy(images, {1, 2, 3}), Catch::Contains("4 images") && Catch::Contains("3 labels"));
+  CHECK_THROWS_WITH(evaluator.score(images, images, {}, images), Catch::Contains("MnistEvaluator::score") && Catch::Contains("needs labelled data"));
 }
