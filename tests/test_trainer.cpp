@@ -46,7 +46,9 @@ train::AEGANOptions small(train::Preset p) { return train::AEGANOptions(p).batch
 
 TEST_CASE("Presets parse, and name the valid ones when wrong", "[trainer]") {
   CHECK(train::parse_preset("alpha_gan") == train::Preset::AlphaGAN);
-  CHECK_THROWS_WITH(train::parse_preset("vae"), Catch::Contains("'vae'") && Catch::Contains("aegan"));
+  CHECK_THROWS_WITH(train::parse_preset("vae"), Catch::Contains("'vae'") && Catch::Contains("ae, dcgan, aae, alpha_gan, aegan"));
+  for (const train::Preset p : train::kPresets) CHECK(train::parse_preset(train::preset_name(p)) == p);
+  CHECK(train::preset_names().size() == train::kPresets.size());
   const auto w = train::preset_weights(train::Preset::AEGAN);
   CHECK((w.rec_x == 1 && w.rec_z == 0.5 && w.adv_x_gen == 0.2 && w.adv_x_rec == 0.2 && w.adv_z_enc == 0.1 && w.adv_z_rec == 0.1));
   CHECK_FALSE(train::preset_weights(train::Preset::DCGAN).uses_encoder());
