@@ -16,7 +16,7 @@ namespace {
 using aegan::Index;
 using aegan::Tensor;
 using Net = aegan::nn::Sequential<float>;
-using Trainer = aegan::train::AEGANTrainer<Net, Net, Net, Net>;
+using Trainer = aegan::train::AEGANTrainer<Net>;
 
 constexpr Index kBatch = 64, kLatent = 16;
 

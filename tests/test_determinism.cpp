@@ -83,7 +83,7 @@ std::vector<unsigned char> train_conv(int threads, std::uint64_t seed, int steps
 
 // A small convolutional AE-GAN on 8x8 images: every network type and term of the trainer.
 using Net = nn::Sequential<float>;
-using Trainer = train::AEGANTrainer<Net, Net, Net, Net>;
+using Trainer = train::AEGANTrainer<Net>;
 constexpr Index kLatent = 4;
 
 Trainer::Networks conv_networks(std::uint64_t seed) {

@@ -9,7 +9,7 @@
 using namespace aegan;
 namespace fs = std::filesystem;
 using Net = nn::Sequential<float>;
-using Trainer = train::AEGANTrainer<Net, Net, Net, Net>;
+using Trainer = train::AEGANTrainer<Net>;
 
 namespace {
 constexpr Index kDim = 6, kLatent = 3;

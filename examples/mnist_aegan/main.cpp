@@ -12,7 +12,7 @@
 using namespace aegan;
 using T = float;
 using Net = nn::Sequential<T>;
-using Trainer = train::AEGANTrainer<Net, Net, Net, Net>;
+using Trainer = train::AEGANTrainer<Net>;
 namespace fs = std::filesystem;
 
 namespace {

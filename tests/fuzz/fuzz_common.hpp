@@ -94,7 +94,7 @@ struct StateBundle {
 };
 
 // ---- a tiny AE-GAN trainer (all four networks, EMA, a fitted latent sampler) ----
-using Trainer = train::AEGANTrainer<Net, Net, Net, Net>;
+using Trainer = train::AEGANTrainer<Net>;
 inline constexpr Index kDim = 4, kLatent = 2;
 
 inline Trainer::Networks make_trainer_networks(std::uint64_t seed) {

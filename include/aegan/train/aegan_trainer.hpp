@@ -35,17 +35,18 @@ struct StepReport {
   }
 };
 
-template <class GNet, class ENet, class DxNet, class DzNet>
+/// Trains a generator, an encoder and two critics, each any nn::Module<T> type. The later types
+/// default to the one before: AEGANTrainer<nn::Sequential<float>> when all four are Sequentials,
+/// AEGANTrainer<MyGenerator, nn::Sequential<float>> for a hand-written generator.
+template <class GNet, class ENet = GNet, class DxNet = ENet, class DzNet = DxNet>
 class AEGANTrainer {
+  static_assert(models::detail::check_networks<GNet, ENet, DxNet, DzNet>());
+
  public:
-  using T = typename GNet::scalar_type;
+  using T = typename models::detail::scalar_of<GNet>::type;
   /// Rows per forward pass in generate(), encode() and reconstruct(): memory stays bounded by one
   /// batch's activations whatever the number of samples.
   static constexpr Index kInferenceBatch = 256;
-
-  static_assert(std::is_same_v<T, typename ENet::scalar_type> && std::is_same_v<T, typename DxNet::scalar_type> &&
-                    std::is_same_v<T, typename DzNet::scalar_type>,
-                "AEGANTrainer: generator, encoder and both critics must use the same scalar type");
 
   /// The networks. A preset that does not use a network (dcgan has no encoder and no Dz) may leave it null.
   struct Networks {
