@@ -287,8 +287,8 @@ TEST_CASE("A checkpoint of another format version or another model is refused wi
       Trainer::Networks n;
       n.generator = std::make_shared<Net>(nn::Linear<float>(2, hidden, r), nn::Tanh<float>(), nn::Linear<float>(hidden, 4, r));
       n.encoder = std::make_shared<Net>(nn::Linear<float>(4, hidden, r), nn::Tanh<float>(), nn::Linear<float>(hidden, 2, r));
-      n.dx = std::make_shared<Net>(nn::Linear<float>(4, 1, r));
-      n.dz = std::make_shared<Net>(nn::Linear<float>(2, 1, r));
+      n.image_critic = std::make_shared<Net>(nn::Linear<float>(4, 1, r));
+      n.latent_critic = std::make_shared<Net>(nn::Linear<float>(2, 1, r));
       n.latent_dim = 2;
       return n;
     };

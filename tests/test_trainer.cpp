@@ -22,8 +22,8 @@ Trainer::Networks make_networks(std::uint64_t seed) {
   Trainer::Networks n;
   n.generator = std::make_shared<Net>(nn::Linear<float>(kLatent, 16, rng), nn::ReLU<float>(), nn::Linear<float>(16, kDim, rng), nn::Tanh<float>());
   n.encoder = std::make_shared<Net>(nn::Linear<float>(kDim, 16, rng), nn::LeakyReLU<float>(0.2f), nn::Linear<float>(16, kLatent, rng));
-  n.dx = std::make_shared<Net>(nn::Linear<float>(kDim, 16, rng), nn::LeakyReLU<float>(0.2f), nn::Linear<float>(16, 1, rng));
-  n.dz = std::make_shared<Net>(nn::Linear<float>(kLatent, 16, rng), nn::LeakyReLU<float>(0.2f), nn::Linear<float>(16, 1, rng));
+  n.image_critic = std::make_shared<Net>(nn::Linear<float>(kDim, 16, rng), nn::LeakyReLU<float>(0.2f), nn::Linear<float>(16, 1, rng));
+  n.latent_critic = std::make_shared<Net>(nn::Linear<float>(kLatent, 16, rng), nn::LeakyReLU<float>(0.2f), nn::Linear<float>(16, 1, rng));
   n.latent_dim = kLatent;
   return n;
 }

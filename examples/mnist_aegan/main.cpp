@@ -110,8 +110,8 @@ int main(int argc, char** argv) {
     Trainer::Networks nets;
     nets.generator = models::mnist::generator<T>(f.width, f.latent, init);
     nets.encoder = models::mnist::encoder<T>(f.width, f.latent, init);
-    nets.dx = models::mnist::image_critic<T>(f.width, init);
-    nets.dz = models::mnist::latent_critic<T>(f.latent, init);
+    nets.image_critic = models::mnist::image_critic<T>(f.width, init);
+    nets.latent_critic = models::mnist::latent_critic<T>(f.latent, init);
     nets.latent_dim = f.latent;
     Trainer trainer(nets, train::AEGANOptions(preset).batch_size(f.batch).seed(f.seed));
     const fs::path checkpoint = f.out / "checkpoint.ckpt";
