@@ -1,7 +1,8 @@
 #pragma once
-// AEGANTrainer: one algorithm with weighted terms (DESIGN.md, "AE-GAN"). A step is a critic update
-// (Dx, Dz) on detached fakes followed by one generator+encoder update. Presets are weightings of
-// the same step, so `ae`, `dcgan`, `aae`, `alpha_gan` and `aegan` share every line of this file.
+// AEGANTrainer: one algorithm with weighted terms (docs/architecture.md, "AE-GAN: one algorithm,
+// weighted terms"). A step is an update of the critics (image critic Dx, latent critic Dz) on
+// detached fakes followed by one generator+encoder update. Presets are weightings of the same
+// step, so `ae`, `dcgan`, `aae`, `alpha_gan` and `aegan` share every line of this file.
 #include <cmath>
 #include <functional>
 #include <memory>

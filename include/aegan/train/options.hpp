@@ -10,7 +10,8 @@
 
 namespace aegan::train {
 
-/// Weights of the six terms of the DESIGN table; 0 switches a term (and any critic only it needs) off.
+/// Weights of the six loss terms (the table in docs/architecture.md, "AE-GAN: one algorithm, weighted
+/// terms"); 0 switches a term (and any critic only it needs) off.
 struct LossWeights {
   double rec_x = 0;      // |G(E(x)) - x|            image reconstruction
   double rec_z = 0;      // |E(G(z)) - z|²           latent reconstruction
