@@ -16,7 +16,7 @@ namespace {
 using aegan::Index;
 using aegan::Tensor;
 using Net = aegan::nn::Sequential<float>;
-using Trainer = aegan::train::AEGANTrainer<Net, Net, Net, Net>;
+using Trainer = aegan::train::AEGANTrainer<Net>;
 
 constexpr Index kBatch = 64, kLatent = 16;
 
@@ -28,9 +28,9 @@ void gan_step(benchmark::State& state, aegan::train::Preset preset) {
   nets.generator = aegan::models::mnist::generator<float>(width, kLatent, rng);
   if (aegan::train::preset_weights(preset).uses_encoder()) {
     nets.encoder = aegan::models::mnist::encoder<float>(width, kLatent, rng);
-    nets.dz = aegan::models::mnist::latent_critic<float>(kLatent, rng);
+    nets.latent_critic = aegan::models::mnist::latent_critic<float>(kLatent, rng);
   }
-  nets.dx = aegan::models::mnist::image_critic<float>(width, rng);
+  nets.image_critic = aegan::models::mnist::image_critic<float>(width, rng);
   nets.latent_dim = kLatent;
   Trainer trainer(nets, aegan::train::AEGANOptions(preset).batch_size(kBatch).seed(2));
 

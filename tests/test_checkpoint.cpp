@@ -12,8 +12,8 @@ namespace {
 fs::path scratch(const std::string& name) { return test::scratch_path("ckpt", name); }
 std::string slurp(const fs::path& p) { return test::read_file(p); }
 void spit(const fs::path& p, const std::string& bytes) { test::write_file(p, bytes); }
-train::Checkpoint sample() {
-  train::Checkpoint ck;
+io::Archive sample() {
+  io::Archive ck;
   ck.put("weights", Tensor<float>({2, 3}, {1, 2, 3, 4, 5, 6}));
   ck.put("stats", Tensor<double>({2}, {0.5, -0.25}));
   ck.put("scalar", Tensor<float>::scalar(7));
@@ -26,11 +26,11 @@ train::Checkpoint sample() {
 TEST_CASE("Checkpoint round-trips tensors, integers and text", "[checkpoint]") {
   const auto path = scratch("a.ckpt");
   sample().save(path);
-  const auto ck = train::Checkpoint::load(path);
+  const auto ck = io::Archive::load(path);
   CHECK(ck.tensor<float>("weights").at({1, 2}) == 6);
   CHECK(ck.tensor<double>("stats")[1] == -0.25);
   CHECK(ck.tensor<float>("scalar").item() == 7);
-  CHECK(ck.ints("step") == train::Checkpoint::Ints{1234, -5});
+  CHECK(ck.ints("step") == io::Archive::Ints{1234, -5});
   CHECK(ck.text("preset") == "aegan");
   CHECK_THROWS_WITH(ck.tensor<double>("weights"), Catch::Contains("a.ckpt") && Catch::Contains("not a double tensor"));
   CHECK_THROWS_WITH(ck.text("missing"), Catch::Contains("missing entry 'missing'"));
@@ -46,24 +46,24 @@ TEST_CASE("Checkpoint refuses corrupted files with the file and the problem", "[
   std::string flipped = good;
   flipped[good.size() / 2] = static_cast<char>(flipped[good.size() / 2] ^ 0x5A);
   spit(path, flipped);
-  CHECK_THROWS_WITH(train::Checkpoint::load(path), Catch::Contains("b.ckpt") && Catch::Contains("checksum mismatch"));
+  CHECK_THROWS_WITH(io::Archive::load(path), Catch::Contains("b.ckpt") && Catch::Contains("checksum mismatch"));
 
   spit(path, good.substr(0, good.size() - 10));
-  CHECK_THROWS_WITH(train::Checkpoint::load(path), Catch::Contains("truncated or corrupted"));
+  CHECK_THROWS_WITH(io::Archive::load(path), Catch::Contains("truncated or corrupted"));
   spit(path, good.substr(0, 10));
-  CHECK_THROWS_WITH(train::Checkpoint::load(path), Catch::Contains("truncated header"));
+  CHECK_THROWS_WITH(io::Archive::load(path), Catch::Contains("truncated header"));
 
   std::string version = good;
   version[8] = 9;
   spit(path, version);
-  CHECK_THROWS_WITH(train::Checkpoint::load(path), Catch::Contains("format version 9") && Catch::Contains("version 1"));
+  CHECK_THROWS_WITH(io::Archive::load(path), Catch::Contains("format version 9") && Catch::Contains("version 1"));
 
   std::string magic = good;
   magic[0] = 'X';
   spit(path, magic);
-  CHECK_THROWS_WITH(train::Checkpoint::load(path), Catch::Contains("bad magic"));
+  CHECK_THROWS_WITH(io::Archive::load(path), Catch::Contains("bad magic"));
 
-  CHECK_THROWS_WITH(train::Checkpoint::load(scratch("nope.ckpt")), Catch::Contains("nope.ckpt") && Catch::Contains("no such file"));
+  CHECK_THROWS_WITH(io::Archive::load(scratch("nope.ckpt")), Catch::Contains("nope.ckpt") && Catch::Contains("no such file"));
 }
 
 TEST_CASE("Checkpoint parser survives random corruption with only aegan errors", "[checkpoint]") {
@@ -81,12 +81,33 @@ TEST_CASE("Checkpoint parser survives random corruption with only aegan errors",
     for (int e = 0; e < edits; ++e) mutated[rng.below(mutated.size())] = static_cast<char>(rng.below(256));
     if (rng.bernoulli(0.2)) mutated.resize(rng.below(mutated.size()));
     try {
-      (void)train::Checkpoint::from_bytes(mutated, "mutated");
+      (void)io::Archive::from_bytes(mutated, "mutated");
     } catch (const Error&) {
       ++refused;
     }
   }
   CHECK(refused > 1900);  // nearly every mutation breaks the checksum; none may crash
+}
+
+TEST_CASE("The checkpoint format is unchanged: earlier files load and save to the same bytes", "[checkpoint]") {
+  // Version 1 as every release so far writes it; a change here breaks every saved checkpoint.
+  const std::string bytes(
+      "\x41\x45\x47\x41\x4e\x43\x4b\x50\x01\x00\x00\x00\x60\x00\x00\x00\x00\x00\x00\x00\xaa\xa5\xe7\xb5"
+      "\x04\x00\x00\x00\x01\x01\x00\x00\x00\x64\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+      "\x00\xd0\x3f\x02\x01\x00\x00\x00\x6e\x02\x00\x00\x00\x00\x00\x00\x00\x07\x00\x00\x00\x00\x00\x00"
+      "\x00\xff\xff\xff\xff\xff\xff\xff\xff\x03\x01\x00\x00\x00\x74\x02\x00\x00\x00\x00\x00\x00\x00\x68"
+      "\x69\x00\x01\x00\x00\x00\x77\x01\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\xc0\x3f\x00\x00\x00\xc0",
+      120);
+  const auto path = scratch("golden.ckpt");
+  spit(path, bytes);
+  const auto ck = io::Archive::load(path);
+  CHECK(ck.tensor<float>("w")[1] == -2);
+  CHECK(ck.tensor<double>("d")[0] == 0.25);
+  CHECK(ck.ints("n") == io::Archive::Ints{7, -1});
+  CHECK(ck.text("t") == "hi");
+  ck.save(scratch("golden-again.ckpt"));
+  CHECK(slurp(scratch("golden-again.ckpt")) == bytes);
+  STATIC_REQUIRE(std::is_same_v<train::Checkpoint, io::Archive>);
 }
 
 TEST_CASE("A failed save leaves the previous checkpoint loadable", "[checkpoint]") {
@@ -96,7 +117,7 @@ TEST_CASE("A failed save leaves the previous checkpoint loadable", "[checkpoint]
     io::AtomicFile partial(path);  // a writer that dies before commit
     partial.write(std::string(100, 'x'));
   }
-  CHECK(train::Checkpoint::load(path).text("preset") == "aegan");
+  CHECK(io::Archive::load(path).text("preset") == "aegan");
   CHECK_THROWS_AS(sample().save(scratch("missing/dir/e.ckpt")), IoError);
 }
 

@@ -1,4 +1,5 @@
-// Tests for aegan/data: IDX reading/writing (raw and gzip), MNIST folders, the batch loader.
+// Tests for aegan/data: IDX reading/writing (raw and gzip), MNIST folders, datasets with and
+// without labels, the batch loader.
 // Every test builds its own files in a fresh temporary folder; only the sections that read a
 // real dataset (AEGAN_MNIST_DIR, Debian's Fashion-MNIST) depend on the machine.
 #include <catch2/catch.hpp>
@@ -644,6 +645,56 @@ TEST_CASE("BatchLoader reuses batch buffers for full batches", "[data]") {
   loader.batch_into(6, batch);  // 2 left over
   CHECK(batch.images.shape() == aegan::Shape{2, 1, 2, 3});
   CHECK(batch.labels.size() == 2);
+}
+
+TEST_CASE("An unlabelled dataset gives the labelled one's batches, without labels", "[data]") {
+  const Dataset<float> labelled = indexed_dataset(23);
+  Dataset<float> unlabelled;
+  unlabelled.images = labelled.images;
+  CHECK(unlabelled.size() == 23);  // the images count, not the labels
+  CHECK_FALSE(unlabelled.labelled());
+  CHECK(labelled.labelled());
+  unlabelled.validate();
+  for (const auto& options : {LoaderOptions(5), LoaderOptions(5).shuffle(true).seed(9), LoaderOptions(4).shuffle(true).drop_last(true)}) {
+    BatchLoader<float> with(labelled, options), without(unlabelled, options);
+    REQUIRE(without.num_batches() == with.num_batches());
+    for (long epoch : {0L, 3L}) {
+      with.start_epoch(epoch);
+      without.start_epoch(epoch);
+      for (Index i = 0; i < with.num_batches(); ++i) {
+        const auto a = with.batch(i), b = without.batch(i);
+        REQUIRE(b.images.shape() == a.images.shape());
+        CHECK(b.size() == a.size());
+        CHECK(std::equal(a.images.data(), a.images.data() + a.images.numel(), b.images.data()));
+        CHECK(a.labels.size() == static_cast<std::size_t>(a.size()));
+        CHECK(b.labels.empty());
+      }
+    }
+    std::size_t seen = 0;
+    for (const auto& batch : without) seen += static_cast<std::size_t>(batch.size());
+    CHECK(seen == static_cast<std::size_t>(options.drop_last() ? 20 : 23));
+  }
+}
+
+TEST_CASE("A label count other than the image count is refused, naming both counts", "[data]") {
+  Dataset<float> ds = indexed_dataset(10);
+  ds.labels.pop_back();
+  CHECK_THAT(message_of<aegan::ShapeError>([&] { ds.validate(); }),
+             Contains("Dataset") && Contains("10 images") && Contains("9 labels") && Contains("or none"));
+  CHECK_THAT(message_of<aegan::ShapeError>([&] { (void)BatchLoader<float>(ds, LoaderOptions(4)); }),
+             Contains("BatchLoader") && Contains("10 images") && Contains("9 labels"));
+  ds.labels.assign(11, 0);
+  CHECK_THAT(message_of<aegan::ShapeError>([&] { ds.validate("my data"); }),
+             Contains("my data") && Contains("10 images") && Contains("11 labels"));
+
+  // Where labels are required, none at all is refused too.
+  ds.labels.clear();
+  ds.validate();
+  CHECK_THAT(message_of<aegan::ValueError>([&] { check_labels(ds.images, ds.labels, "scoring", Labels::Required); }),
+             Contains("scoring") && Contains("needs labelled data") && Contains("10 images"));
+  ds.labels.assign(9, 0);
+  CHECK_THAT(message_of<aegan::ShapeError>([&] { check_labels(ds.images, ds.labels, "scoring", Labels::Required); }),
+             Contains("10 images") && Contains("9 labels") && !Contains("or none"));
 }
 
 // ============================================================================ real datasets

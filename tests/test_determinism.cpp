@@ -83,7 +83,7 @@ std::vector<unsigned char> train_conv(int threads, std::uint64_t seed, int steps
 
 // A small convolutional AE-GAN on 8x8 images: every network type and term of the trainer.
 using Net = nn::Sequential<float>;
-using Trainer = train::AEGANTrainer<Net, Net, Net, Net>;
+using Trainer = train::AEGANTrainer<Net>;
 constexpr Index kLatent = 4;
 
 Trainer::Networks conv_networks(std::uint64_t seed) {
@@ -94,9 +94,10 @@ Trainer::Networks conv_networks(std::uint64_t seed) {
       nn::ConvTranspose2d<float>(nn::ConvTranspose2dOptions(8, 1, 4).stride(2).padding(1), rng), nn::Tanh<float>());
   n.encoder = std::make_shared<Net>(nn::Conv2d<float>(nn::Conv2dOptions(1, 8, 4).stride(2).padding(1), rng),
                                     nn::LeakyReLU<float>(0.2f), nn::Flatten<float>(), nn::Linear<float>(8 * 4 * 4, kLatent, rng));
-  n.dx = std::make_shared<Net>(nn::Conv2d<float>(nn::Conv2dOptions(1, 8, 4).stride(2).padding(1), rng), nn::BatchNorm2d<float>(8),
-                               nn::LeakyReLU<float>(0.2f), nn::Flatten<float>(), nn::Linear<float>(8 * 4 * 4, 1, rng));
-  n.dz = std::make_shared<Net>(nn::Linear<float>(kLatent, 16, rng), nn::LeakyReLU<float>(0.2f), nn::Linear<float>(16, 1, rng));
+  n.image_critic = std::make_shared<Net>(nn::Conv2d<float>(nn::Conv2dOptions(1, 8, 4).stride(2).padding(1), rng),
+                                         nn::BatchNorm2d<float>(8), nn::LeakyReLU<float>(0.2f), nn::Flatten<float>(),
+                                         nn::Linear<float>(8 * 4 * 4, 1, rng));
+  n.latent_critic = std::make_shared<Net>(nn::Linear<float>(kLatent, 16, rng), nn::LeakyReLU<float>(0.2f), nn::Linear<float>(16, 1, rng));
   n.latent_dim = kLatent;
   return n;
 }
@@ -120,7 +121,7 @@ data::Dataset<float> blobs(Index n) {
 }
 
 struct TrainerRun {
-  std::vector<unsigned char> generator, encoder, dx, dz, samples;
+  std::vector<unsigned char> generator, encoder, image_critic, latent_critic, samples;
   std::vector<double> losses;
 };
 
@@ -128,8 +129,8 @@ TrainerRun run_trainer(const Trainer::Networks& nets, Trainer& trainer) {
   TrainerRun r;
   r.generator = snapshot(*nets.generator);
   r.encoder = snapshot(*nets.encoder);
-  r.dx = snapshot(*nets.dx);
-  r.dz = snapshot(*nets.dz);
+  r.image_critic = snapshot(*nets.image_critic);
+  r.latent_critic = snapshot(*nets.latent_critic);
   Rng rng(77);
   const Tensor<float> s = trainer.sample(6, rng);  // EMA weights, eval mode
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
@@ -209,8 +210,8 @@ TEST_CASE("AEGANTrainer: the same seed and threads give identical losses, weight
   CHECK(a.losses == b.losses);
   CHECK(a.generator == b.generator);
   CHECK(a.encoder == b.encoder);
-  CHECK(a.dx == b.dx);
-  CHECK(a.dz == b.dz);
+  CHECK(a.image_critic == b.image_critic);
+  CHECK(a.latent_critic == b.latent_critic);
   CHECK(a.samples == b.samples);
 }
 
@@ -231,7 +232,7 @@ TEST_CASE("AEGANTrainer (conv): a run split by a checkpoint resume is bit-identi
   const TrainerRun r = run_trainer(nets, resumed);
   CHECK(r.generator == straight.generator);  // includes the generator's batch-norm running statistics
   CHECK(r.encoder == straight.encoder);
-  CHECK(r.dx == straight.dx);
-  CHECK(r.dz == straight.dz);
+  CHECK(r.image_critic == straight.image_critic);
+  CHECK(r.latent_critic == straight.latent_critic);
   CHECK(r.samples == straight.samples);
 }

@@ -281,14 +281,14 @@ TEST_CASE("A checkpoint of another format version or another model is refused wi
   }
   SECTION("a trainer whose networks differ") {
     using Net = nn::Sequential<float>;
-    using Trainer = train::AEGANTrainer<Net, Net, Net, Net>;
+    using Trainer = train::AEGANTrainer<Net>;
     auto nets = [](Index hidden) {
       Rng r(2);
       Trainer::Networks n;
       n.generator = std::make_shared<Net>(nn::Linear<float>(2, hidden, r), nn::Tanh<float>(), nn::Linear<float>(hidden, 4, r));
       n.encoder = std::make_shared<Net>(nn::Linear<float>(4, hidden, r), nn::Tanh<float>(), nn::Linear<float>(hidden, 2, r));
-      n.dx = std::make_shared<Net>(nn::Linear<float>(4, 1, r));
-      n.dz = std::make_shared<Net>(nn::Linear<float>(2, 1, r));
+      n.image_critic = std::make_shared<Net>(nn::Linear<float>(4, 1, r));
+      n.latent_critic = std::make_shared<Net>(nn::Linear<float>(2, 1, r));
       n.latent_dim = 2;
       return n;
     };
@@ -399,7 +399,7 @@ TEST_CASE("Restoring refuses step counters that would overflow and an all-zero R
   CHECK_THROWS_AS(train::load_rng(ck, "rng", rng), IoError);
 
   using Net = nn::Sequential<float>;
-  using Trainer = train::AEGANTrainer<Net, Net, Net, Net>;
+  using Trainer = train::AEGANTrainer<Net>;
   Rng r(3);
   Trainer::Networks n;
   n.generator = std::make_shared<Net>(nn::Linear<float>(2, 4, r));
@@ -523,7 +523,7 @@ TEST_CASE("Unwritable output folders give an IoError naming the path", "[faults]
 
 TEST_CASE("Training with an unwritable checkpoint path stops with the error instead of losing results", "[faults][trainer]") {
   using Net = nn::Sequential<float>;
-  using Trainer = train::AEGANTrainer<Net, Net, Net, Net>;
+  using Trainer = train::AEGANTrainer<Net>;
   Rng r(3);
   Trainer::Networks n;
   n.generator = std::make_shared<Net>(nn::Linear<float>(2, 4, r));

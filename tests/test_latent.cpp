@@ -3,6 +3,8 @@
 #include <aegan/models/latent.hpp>
 #include <aegan/train/metrics.hpp>
 
+#include "support/files.hpp"
+
 using namespace aegan;
 using models::LatentSampler;
 
@@ -84,16 +86,39 @@ TEST_CASE("GMM by EM finds separated clusters, deterministically for a seed", "[
   CHECK_THROWS_WITH(gmm.mean_log_likelihood(Tensor<double>({5, 3})), Catch::Contains("[N, 2]"));
 }
 
-TEST_CASE("Samplers survive a checkpoint round trip", "[latent]") {
+TEST_CASE("Samplers survive an archive round trip", "[latent]") {
   Rng data(4);
   auto gmm = LatentSampler::fit_gmm(three_clusters(600, data), 3, 1);
-  train::Checkpoint ck;
+  io::Archive ck;
   gmm.save(ck, "sampler");
   auto loaded = LatentSampler::load(ck, "sampler");
   CHECK(loaded.kind() == LatentSampler::Kind::Gmm);
   Rng a(5), b(5);
   auto za = gmm.sample<float>(10, a), zb = loaded.sample<float>(10, b);
   for (Index i = 0; i < za.numel(); ++i) CHECK(za[i] == zb[i]);
+}
+
+TEST_CASE("Sampler kinds and their names map both ways, and unknown names list the valid ones", "[latent]") {
+  CHECK(models::sampler_kind_names() == std::vector<std::string>{"prior", "gaussian", "gmm"});
+  for (const models::SamplerKind kind : models::kSamplerKinds) {
+    INFO(models::sampler_kind_name(kind));
+    CHECK(models::parse_sampler_kind(models::sampler_kind_name(kind)) == kind);
+  }
+  CHECK(LatentSampler::prior(2).kind_name() == "prior");
+  CHECK_THROWS_AS(models::parse_sampler_kind("vae"), ValueError);
+  CHECK_THROWS_WITH(models::parse_sampler_kind("vae"),
+                    Catch::Contains("'vae'") && Catch::Contains("prior, gaussian, gmm"));
+  CHECK_THROWS_WITH(models::parse_sampler_kind("GMM"), Catch::Contains("'GMM'"));  // names are exact
+
+  // A stored kind that is not one of them: the archive is refused, naming the file and the valid kinds.
+  io::Archive ck;
+  LatentSampler::prior(2).save(ck, "sampler");
+  ck.put_text("sampler.kind", "uniform");
+  const std::string path = test::scratch_path("latent", "kind.ckpt").string();
+  ck.save(path);
+  CHECK_THROWS_AS(LatentSampler::load(io::Archive::load(path), "sampler"), IoError);
+  CHECK_THROWS_WITH(LatentSampler::load(io::Archive::load(path), "sampler"),
+                    Catch::Contains(path) && Catch::Contains("'uniform'") && Catch::Contains("prior, gaussian, gmm"));
 }
 
 TEST_CASE("Frechet distance: zero for identical sets, closed form for diagonal Gaussians", "[metrics]") {

@@ -1,4 +1,5 @@
-// The AE-GAN trainer on small dense networks: presets, resume exactness, failure handling.
+// The AE-GAN trainer on small networks (Sequentials and a hand-written generator module): presets,
+// resume exactness, failure handling.
 #include <catch2/catch.hpp>
 
 #include <aegan/aegan.hpp>
@@ -9,7 +10,7 @@
 using namespace aegan;
 namespace fs = std::filesystem;
 using Net = nn::Sequential<float>;
-using Trainer = train::AEGANTrainer<Net, Net, Net, Net>;
+using Trainer = train::AEGANTrainer<Net>;
 
 namespace {
 constexpr Index kDim = 6, kLatent = 3;
@@ -22,13 +23,14 @@ Trainer::Networks make_networks(std::uint64_t seed) {
   Trainer::Networks n;
   n.generator = std::make_shared<Net>(nn::Linear<float>(kLatent, 16, rng), nn::ReLU<float>(), nn::Linear<float>(16, kDim, rng), nn::Tanh<float>());
   n.encoder = std::make_shared<Net>(nn::Linear<float>(kDim, 16, rng), nn::LeakyReLU<float>(0.2f), nn::Linear<float>(16, kLatent, rng));
-  n.dx = std::make_shared<Net>(nn::Linear<float>(kDim, 16, rng), nn::LeakyReLU<float>(0.2f), nn::Linear<float>(16, 1, rng));
-  n.dz = std::make_shared<Net>(nn::Linear<float>(kLatent, 16, rng), nn::LeakyReLU<float>(0.2f), nn::Linear<float>(16, 1, rng));
+  n.image_critic = std::make_shared<Net>(nn::Linear<float>(kDim, 16, rng), nn::LeakyReLU<float>(0.2f), nn::Linear<float>(16, 1, rng));
+  n.latent_critic = std::make_shared<Net>(nn::Linear<float>(kLatent, 16, rng), nn::LeakyReLU<float>(0.2f), nn::Linear<float>(16, 1, rng));
   n.latent_dim = kLatent;
   return n;
 }
 
-/// Points on a low-dimensional curve in [-1, 1]^kDim, so an autoencoder can learn them.
+/// Points on a low-dimensional curve in [-1, 1]^kDim, so an autoencoder can learn them. Unlabelled:
+/// the trainer needs no labels.
 data::Dataset<float> curve_data(Index n, std::uint64_t seed) {
   Rng rng(seed);
   data::Dataset<float> d;
@@ -37,7 +39,6 @@ data::Dataset<float> curve_data(Index n, std::uint64_t seed) {
     const double t = rng.uniform(-1, 1), u = rng.uniform(-1, 1);
     for (Index j = 0; j < kDim; ++j) d.images[i * kDim + j] = static_cast<float>(0.8 * std::sin(t * (j + 1) + u));
   }
-  d.labels.assign(static_cast<std::size_t>(n), 0);
   return d;
 }
 
@@ -46,7 +47,9 @@ train::AEGANOptions small(train::Preset p) { return train::AEGANOptions(p).batch
 
 TEST_CASE("Presets parse, and name the valid ones when wrong", "[trainer]") {
   CHECK(train::parse_preset("alpha_gan") == train::Preset::AlphaGAN);
-  CHECK_THROWS_WITH(train::parse_preset("vae"), Catch::Contains("'vae'") && Catch::Contains("aegan"));
+  CHECK_THROWS_WITH(train::parse_preset("vae"), Catch::Contains("'vae'") && Catch::Contains("ae, dcgan, aae, alpha_gan, aegan"));
+  for (const train::Preset p : train::kPresets) CHECK(train::parse_preset(train::preset_name(p)) == p);
+  CHECK(train::preset_names().size() == train::kPresets.size());
   const auto w = train::preset_weights(train::Preset::AEGAN);
   CHECK((w.rec_x == 1 && w.rec_z == 0.5 && w.adv_x_gen == 0.2 && w.adv_x_rec == 0.2 && w.adv_z_enc == 0.1 && w.adv_z_rec == 0.1));
   CHECK_FALSE(train::preset_weights(train::Preset::DCGAN).uses_encoder());
@@ -204,4 +207,92 @@ TEST_CASE("A refused checkpoint leaves the trainer exactly as it was", "[trainer
   CHECK(target.epoch() == 2);
   REQUIRE(target.sampler());
   CHECK(target.sampler()->kind() == models::LatentSampler::Kind::Gaussian);
+}
+
+namespace {
+/// A generator written by hand, not a Sequential: a Linear to four 2x2 feature maps, a reshape,
+/// and a transposed convolution up to one 4x4 image in [-1, 1].
+class MyGenerator : public nn::Module<float> {
+ public:
+  MyGenerator(Index latent, Rng& rng)
+      : fc_(register_module("fc", std::make_shared<nn::Linear<float>>(latent, 4 * 2 * 2, rng))),
+        up_(register_module("up", std::make_shared<nn::ConvTranspose2d<float>>(
+                                      nn::ConvTranspose2dOptions(4, 1, 4).stride(2).padding(1), rng))) {}
+  Var<float> forward(const Var<float>& z) override {
+    const Var<float> maps = reshape(relu((*fc_)(z)), {z.dim(0), 4, 2, 2});
+    return tanh((*up_)(maps));
+  }
+  std::string type_name() const override { return "MyGenerator"; }
+
+ private:
+  std::shared_ptr<nn::Linear<float>> fc_;
+  std::shared_ptr<nn::ConvTranspose2d<float>> up_;
+};
+
+using MyTrainer = train::AEGANTrainer<MyGenerator, Net>;  // encoder and both critics: Sequentials
+static_assert(std::is_same_v<MyTrainer, train::AEGANTrainer<MyGenerator, Net, Net, Net>>);
+static_assert(std::is_same_v<Trainer, train::AEGANTrainer<Net, Net, Net, Net>>);
+
+MyTrainer::Networks my_generator_networks(std::uint64_t seed) {
+  Rng rng(seed);
+  MyTrainer::Networks n;  // dcgan: no encoder, no latent critic
+  n.generator = std::make_shared<MyGenerator>(kLatent, rng);
+  n.image_critic = std::make_shared<Net>(nn::Flatten<float>(), nn::Linear<float>(16, 8, rng), nn::LeakyReLU<float>(0.2f),
+                                         nn::Linear<float>(8, 1, rng));
+  n.latent_dim = kLatent;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("A hand-written generator module trains with the dcgan preset and round-trips a checkpoint", "[trainer]") {
+  data::Dataset<float> data;  // 32 unlabelled 1x4x4 images in [-1, 1]
+  data.images = Tensor<float>({32, 1, 4, 4});
+  Rng rng(12);
+  for (Index i = 0; i < data.images.numel(); ++i) data.images[i] = static_cast<float>(rng.uniform(-1, 1));
+  const auto options = train::AEGANOptions(train::Preset::DCGAN).batch_size(8).seed(3).ema_decay(0.9);
+
+  MyTrainer trainer(my_generator_networks(1), options);
+  std::vector<train::StepReport> reports;
+  trainer.on_step([&](const train::StepReport& r) { reports.push_back(r); });
+  trainer.fit(data, 2);
+  REQUIRE(reports.size() == 8);
+  for (const auto& r : reports) {
+    REQUIRE(r.losses.size() == 3);  // d_x, adv_x_gen, total
+    for (const auto& [name, value] : r.losses) CHECK(std::isfinite(value));
+  }
+
+  Tensor<float> z({5, kLatent});
+  rng.fill_normal(z);
+  const Tensor<float> generated = trainer.generate(z);
+  CHECK(generated.shape() == Shape{5, 1, 4, 4});
+  CHECK(generated.array().abs().maxCoeff() <= 1.0f);
+
+  const auto path = scratch("my-generator.ckpt");
+  trainer.save_checkpoint(path);
+  const auto saved = train::Checkpoint::load(path);
+  CHECK(saved.contains("generator.net.fc.weight"));  // the names the module registered
+  CHECK(saved.contains("generator.net.up.weight"));
+  MyTrainer fresh(my_generator_networks(2), options);  // other weights: everything must come from the file
+  CHECK_FALSE((fresh.generate(z).array() == generated.array()).all());
+  fresh.load_checkpoint(path);
+  CHECK(fresh.steps() == 8);
+  CHECK((fresh.generate(z).array() == generated.array()).all());
+  // Adam moments and the Rng came back too: the next step is the same on both.
+  const Tensor<float> batch = slice_rows(data.images, 0, 8);
+  CHECK(fresh.step(batch).losses == trainer.step(batch).losses);
+}
+
+TEST_CASE("MnistEvaluator refuses unlabelled images where it needs labels", "[trainer]") {
+  const auto path = scratch("classifier.ckpt");
+  {
+    models::mnist::Classifier<float> classifier;
+    train::Checkpoint ck;
+    train::save_module(ck, "classifier", classifier);
+    ck.save(path);
+  }
+  train::MnistEvaluator<float> evaluator(path);
+  const Tensor<float> images({4, 1, 28, 28});
+  CHECK_THROWS_WITH(evaluator.accuracy(images, {}), Catch::Contains("MnistEvaluator::accuracy") && Catch::Contains("needs labelled data"));
+  CHECK_THROWS_WITH(evaluator.accuracy(images, {1, 2, 3}), Catch::Contains("4 images") && Catch::Contains("3 labels"));
+  CHECK_THROWS_WITH(evaluator.score(images, images, {}, images), Catch::Contains("MnistEvaluator::score") && Catch::Contains("needs labelled data"));
 }

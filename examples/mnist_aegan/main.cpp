@@ -12,7 +12,7 @@
 using namespace aegan;
 using T = float;
 using Net = nn::Sequential<T>;
-using Trainer = train::AEGANTrainer<Net, Net, Net, Net>;
+using Trainer = train::AEGANTrainer<Net>;
 namespace fs = std::filesystem;
 
 namespace {
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingDirectory);
   app.add_option("--dataset", f.dataset, "mnist or fashion")->check(CLI::IsMember({"mnist", "fashion"}));
   app.add_option("--preset", f.preset, "ae, dcgan, aae, alpha_gan or aegan (docs/presets.md)")
-      ->check(CLI::IsMember({"ae", "dcgan", "aae", "alpha_gan", "aegan"}));
+      ->check(CLI::IsMember(train::preset_names()));
   app.add_option("--epochs", f.epochs, "training epochs (a resumed run continues up to this total)")->check(CLI::Range(1L, 100000L));
   app.add_option("--width", f.width, "network width W (32 fast, 64 best)")->check(CLI::Range(Index(1), Index(1024)));
   app.add_option("--latent", f.latent, "latent size z")->check(CLI::Range(Index(1), Index(1024)));
@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
   app.add_option("--out", f.out, "output folder (created if missing)");
   app.add_option("--resume", f.resume, "continue from a checkpoint written by an earlier run with the same flags")->check(CLI::ExistingFile);
   app.add_option("--sampler", f.sampler, "latent density for the final samples: prior, gaussian or gmm (fitted to E(train))")
-      ->check(CLI::IsMember({"prior", "gaussian", "gmm"}));
+      ->check(CLI::IsMember(models::sampler_kind_names()));
   app.add_option("--samples", f.samples, "number of generated digits written to samples-idx3-ubyte")->check(CLI::Range(Index(0), Index(1000000)));
   app.add_option("--classifier", f.classifier, "classifier from examples/mnist_classifier for FID and coverage in metrics.json");
   CLI11_PARSE(app, argc, argv);
@@ -92,7 +92,8 @@ int main(int argc, char** argv) {
     set_num_threads(f.threads);
     if (f.data.empty()) f.data = f.dataset == "fashion" ? fs::path("/usr/share/datasets/fashion-mnist") : fs::path("data/mnist");
     const train::Preset preset = train::parse_preset(f.preset);
-    if (f.sampler != "prior" && !train::preset_weights(preset).uses_encoder())
+    const models::SamplerKind kind = models::parse_sampler_kind(f.sampler);
+    if (kind != models::SamplerKind::Prior && !train::preset_weights(preset).uses_encoder())
       throw ValueError("--sampler " + f.sampler + " needs an encoder, and preset " + f.preset + " trains none; use --sampler prior");
     fs::create_directories(f.out);
 
@@ -109,8 +110,8 @@ int main(int argc, char** argv) {
     Trainer::Networks nets;
     nets.generator = models::mnist::generator<T>(f.width, f.latent, init);
     nets.encoder = models::mnist::encoder<T>(f.width, f.latent, init);
-    nets.dx = models::mnist::image_critic<T>(f.width, init);
-    nets.dz = models::mnist::latent_critic<T>(f.latent, init);
+    nets.image_critic = models::mnist::image_critic<T>(f.width, init);
+    nets.latent_critic = models::mnist::latent_critic<T>(f.latent, init);
     nets.latent_dim = f.latent;
     Trainer trainer(nets, train::AEGANOptions(preset).batch_size(f.batch).seed(f.seed));
     const fs::path checkpoint = f.out / "checkpoint.ckpt";
@@ -174,9 +175,6 @@ int main(int argc, char** argv) {
     trainer.fit(train_set, f.epochs, checkpoint);
 
     // After training: the latent density, the pictures, the samples and the numbers.
-    const models::LatentSampler::Kind kind = f.sampler == "prior"      ? models::LatentSampler::Kind::Prior
-                                             : f.sampler == "gaussian" ? models::LatentSampler::Kind::Gaussian
-                                                                       : models::LatentSampler::Kind::Gmm;
     trainer.fit_sampler(kind, train_set.images);
     trainer.save_checkpoint(checkpoint);
     Rng sample_rng(f.seed + 2);
@@ -211,20 +209,18 @@ int main(int argc, char** argv) {
       const Index n = std::min<Index>(test_set.size(), train_set.size());
       const Tensor<T> test01 = to_unit_range(test_set.images), train01 = to_unit_range(slice_rows(train_set.images, 0, n));
       json += ",\n  \"fid_samples\": " + std::to_string(n) + ",\n  \"samplers\": {";
-      std::vector<std::string> kinds{"prior"};
-      if (has_encoder) kinds = {"prior", "gaussian", "gmm"};
-      for (std::size_t k = 0; k < kinds.size(); ++k) {
-        if (kinds[k] != "prior")
-          trainer.fit_sampler(kinds[k] == "gaussian" ? models::LatentSampler::Kind::Gaussian : models::LatentSampler::Kind::Gmm,
-                              train_set.images);
-        else
-          trainer.fit_sampler(models::LatentSampler::Kind::Prior, train_set.images);
+      bool first = true;
+      for (const models::SamplerKind k : models::kSamplerKinds) {
+        if (k != models::SamplerKind::Prior && !has_encoder) continue;  // only the prior without an encoder
+        trainer.fit_sampler(k, train_set.images);
         Rng r(f.seed + 3);
         const auto s = evaluator.score(to_unit_range(trainer.sample(n, r)), test01, test_set.labels, train01);
-        std::printf("%-8s FID %.3f (real-vs-real floor %.3f)  coverage %d/10  class KL %.4f\n", kinds[k].c_str(), s.fid, s.fid_floor,
+        const std::string name = models::sampler_kind_name(k);
+        std::printf("%-8s FID %.3f (real-vs-real floor %.3f)  coverage %d/10  class KL %.4f\n", name.c_str(), s.fid, s.fid_floor,
                     s.coverage, s.class_kl);
-        json += std::string(k ? "," : "") + "\n    \"" + kinds[k] + "\": {\"fid\": " + json_number(s.fid) + ", \"fid_floor\": " +
+        json += std::string(first ? "" : ",") + "\n    \"" + name + "\": {\"fid\": " + json_number(s.fid) + ", \"fid_floor\": " +
                 json_number(s.fid_floor) + ", \"coverage\": " + std::to_string(s.coverage) + ", \"class_kl\": " + json_number(s.class_kl) + "}";
+        first = false;
       }
       json += "\n  }";
       trainer.fit_sampler(kind, train_set.images);  // leave the requested sampler in place

@@ -1,5 +1,5 @@
-// libFuzzer harness for the checkpoint loader (aegan/train/checkpoint.hpp) and everything that
-// restores state from a loaded checkpoint (train/state.hpp, AEGANTrainer::load_checkpoint,
+// libFuzzer harness for the checkpoint loader (io::Archive, aegan/io/archive.hpp) and everything
+// that restores state from a loaded checkpoint (train/state.hpp, AEGANTrainer::load_checkpoint,
 // LatentSampler::load).
 //
 // Each input is one file's bytes. It is loaded twice:

@@ -94,7 +94,7 @@ struct StateBundle {
 };
 
 // ---- a tiny AE-GAN trainer (all four networks, EMA, a fitted latent sampler) ----
-using Trainer = train::AEGANTrainer<Net, Net, Net, Net>;
+using Trainer = train::AEGANTrainer<Net>;
 inline constexpr Index kDim = 4, kLatent = 2;
 
 inline Trainer::Networks make_trainer_networks(std::uint64_t seed) {
@@ -103,8 +103,8 @@ inline Trainer::Networks make_trainer_networks(std::uint64_t seed) {
   n.generator = std::make_shared<Net>(nn::Linear<float>(kLatent, 6, rng), nn::ReLU<float>(), nn::Linear<float>(6, kDim, rng),
                                       nn::Tanh<float>());
   n.encoder = std::make_shared<Net>(nn::Linear<float>(kDim, 6, rng), nn::LeakyReLU<float>(0.2f), nn::Linear<float>(6, kLatent, rng));
-  n.dx = std::make_shared<Net>(nn::Linear<float>(kDim, 6, rng), nn::LeakyReLU<float>(0.2f), nn::Linear<float>(6, 1, rng));
-  n.dz = std::make_shared<Net>(nn::Linear<float>(kLatent, 6, rng), nn::LeakyReLU<float>(0.2f), nn::Linear<float>(6, 1, rng));
+  n.image_critic = std::make_shared<Net>(nn::Linear<float>(kDim, 6, rng), nn::LeakyReLU<float>(0.2f), nn::Linear<float>(6, 1, rng));
+  n.latent_critic = std::make_shared<Net>(nn::Linear<float>(kLatent, 6, rng), nn::LeakyReLU<float>(0.2f), nn::Linear<float>(6, 1, rng));
   n.latent_dim = kLatent;
   return n;
 }

@@ -1,5 +1,5 @@
 #pragma once
-// BatchLoader: mini-batches over a Dataset, optionally shuffled. The order of an epoch is a pure
+// BatchLoader: mini-batches over a Dataset, labelled or not, optionally shuffled. The order of an epoch is a pure
 // function of (seed, epoch), never of how many batches were drawn before, so a run resumed from
 // a checkpoint at epoch e sees exactly the batches the uninterrupted run would have seen.
 #include <algorithm>
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "aegan/data/mnist.hpp"
+#include "aegan/data/dataset.hpp"
 #include "aegan/error.hpp"
 #include "aegan/tensor/rng.hpp"
 #include "aegan/tensor/tensor.hpp"
@@ -37,13 +37,15 @@ struct LoaderOptions {
   std::uint64_t seed_ = 0;
 };
 
-/// Images [B, 1, H, W] and their labels, row i of one belonging to entry i of the other.
+/// Images [B, ...] and their labels, row i of one belonging to entry i of the other; the labels
+/// are empty when the dataset is unlabelled.
 template <Scalar T>
 struct Batch {
   Tensor<T> images;
   std::vector<std::uint8_t> labels;
 
-  Index size() const { return static_cast<Index>(labels.size()); }
+  /// The number of images.
+  Index size() const { return images.rank() == 0 ? 0 : images.dim(0); }
 };
 
 /// Iterates one epoch at a time: start_epoch(e), then `for (auto& batch : loader)` or batch(i).
@@ -55,12 +57,11 @@ class BatchLoader {
     if (options.batch_size() <= 0)
       throw ValueError("BatchLoader: batch_size must be positive, got " + std::to_string(options.batch_size()));
     const Tensor<T>& images = dataset.images;
-    if (dataset.size() == 0 || images.empty() || images.numel() == 0)
+    if (dataset.size() == 0 || images.numel() == 0)
       throw ValueError("BatchLoader: the dataset is empty, expected at least one sample");
-    if (images.rank() < 2 || images.dim(0) != dataset.size())
-      throw ShapeError("BatchLoader: images " + images.shape().to_string() + " do not match " +
-                       std::to_string(dataset.size()) + " labels, expected [" + std::to_string(dataset.size()) +
-                       ", ...]");
+    if (images.rank() < 2)
+      throw ShapeError("BatchLoader: images " + images.shape().to_string() + ", expected [N, ...] with a sample per row");
+    dataset.validate("BatchLoader");
     start_epoch(0);
   }
   /// The loader keeps a reference: a temporary dataset would dangle after this statement.
@@ -109,14 +110,15 @@ class BatchLoader {
     shape[0] = count;
     if (!(out.images.shape() == shape) || out.images.data() == nullptr)
       out.images = Tensor<T>::uninitialized(shape);
-    out.labels.resize(static_cast<std::size_t>(count));
+    const bool labelled = dataset_->labelled();
+    out.labels.resize(labelled ? static_cast<std::size_t>(count) : 0);
 
     const Index row = src.shape().numel_from(1);
     const std::size_t row_bytes = static_cast<std::size_t>(row) * sizeof(T);
     for (Index k = 0; k < count; ++k) {
       const Index s = order_[static_cast<std::size_t>(first + k)];
       std::memcpy(out.images.data() + k * row, src.data() + s * row, row_bytes);
-      out.labels[static_cast<std::size_t>(k)] = dataset_->labels[static_cast<std::size_t>(s)];
+      if (labelled) out.labels[static_cast<std::size_t>(k)] = dataset_->labels[static_cast<std::size_t>(s)];
     }
   }
 

@@ -8,21 +8,12 @@
 #include <utility>
 #include <vector>
 
+#include "aegan/data/dataset.hpp"
 #include "aegan/data/idx.hpp"
 #include "aegan/error.hpp"
 #include "aegan/tensor/tensor.hpp"
 
 namespace aegan::data {
-
-/// Images [N, 1, H, W] and one label per image. Labels are kept as stored: MNIST uses 0..9, but
-/// other IDX datasets (EMNIST letters: 1..26) do not, so no range is imposed here.
-template <Scalar T>
-struct Dataset {
-  Tensor<T> images;
-  std::vector<std::uint8_t> labels;
-
-  Index size() const { return static_cast<Index>(labels.size()); }
-};
 
 enum class Split { Train, Test };
 /// ZeroOne suits sigmoid outputs and BCE; MinusOneOne suits tanh outputs (DCGAN convention).
@@ -52,7 +43,8 @@ inline std::filesystem::path find_mnist_file(const std::filesystem::path& dir, c
 
 }  // namespace detail
 
-/// Loads one split of an MNIST-style dataset from `dir`, pixels scaled to `range`.
+/// Loads one split of an MNIST-style dataset from `dir`: images [N, 1, H, W] with pixels scaled to
+/// `range`, and one label per image.
 /// Throws IoError for a missing folder or file, a malformed file, or image/label counts that
 /// disagree.
 template <Scalar T>

@@ -1,4 +1,5 @@
 #pragma once
+#include "aegan/io/archive.hpp"
 #include "aegan/io/atomic_file.hpp"
 #include "aegan/io/chart.hpp"
 #include "aegan/io/csv.hpp"

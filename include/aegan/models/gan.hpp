@@ -4,23 +4,41 @@
 // deep inside a layer), and owns the network's parameters as a child module.
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "aegan/nn/module.hpp"
 
 namespace aegan::models {
 
 namespace detail {
-template <class Net>
-constexpr void check_network() {
-  static_assert(requires { typename Net::scalar_type; } && std::is_base_of_v<nn::Module<typename Net::scalar_type>, Net>,
-                "aegan::models: the network type must derive from aegan::nn::Module<T> (e.g. nn::Sequential<float>)");
+/// The compile-time check of the network types a model template (or the trainer) is given: each
+/// derives from nn::Module<T>, and all share that T. Use as static_assert(check_networks<...>()).
+template <class First, class... More>
+constexpr bool check_networks() {
+  static_assert((nn::ModuleType<First> && ... && nn::ModuleType<More>),
+                "aegan::models: every network type must derive from aegan::nn::Module<T> (e.g. nn::Sequential<float>)");
+  if constexpr ((nn::ModuleType<First> && ... && nn::ModuleType<More>))
+    static_assert((std::is_same_v<typename First::scalar_type, typename More::scalar_type> && ...),
+                  "aegan::models: the networks must all use the same scalar type (all float or all double)");
+  return true;
 }
+
+/// The network's scalar type; float for a type that fails check_networks, so that its message is
+/// the one error shown.
+template <class Net>
+struct scalar_of {
+  using type = float;
+};
+template <nn::ModuleType Net>
+struct scalar_of<Net> {
+  using type = typename Net::scalar_type;
+};
 }  // namespace detail
 
 /// Maps latent codes [N, latent_dim] to samples (images [N, C, H, W] or any shape).
 template <class Net>
 class Generator : public nn::Module<typename Net::scalar_type> {
-  static_assert((detail::check_network<Net>(), true));
+  static_assert(detail::check_networks<Net>());
 
  public:
   using T = typename Net::scalar_type;
@@ -44,7 +62,7 @@ class Generator : public nn::Module<typename Net::scalar_type> {
 /// Maps samples to one real/fake logit each: output [N, 1].
 template <class Net>
 class Discriminator : public nn::Module<typename Net::scalar_type> {
-  static_assert((detail::check_network<Net>(), true));
+  static_assert(detail::check_networks<Net>());
 
  public:
   using T = typename Net::scalar_type;
@@ -68,10 +86,7 @@ class Discriminator : public nn::Module<typename Net::scalar_type> {
 /// An encoder into latent codes [N, latent_dim] and a decoder back to samples.
 template <class Enc, class Dec>
 class Autoencoder : public nn::Module<typename Enc::scalar_type> {
-  static_assert((detail::check_network<Enc>(), true));
-  static_assert((detail::check_network<Dec>(), true));
-  static_assert(std::is_same_v<typename Enc::scalar_type, typename Dec::scalar_type>,
-                "aegan::models::Autoencoder: encoder and decoder must use the same scalar type");
+  static_assert(detail::check_networks<Enc, Dec>());
 
  public:
   using T = typename Enc::scalar_type;

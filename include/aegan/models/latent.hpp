@@ -3,14 +3,15 @@
 // encoder's codes of the training data — one Gaussian, or a k-component full-covariance Gaussian
 // mixture fitted by EM. Sampling from the fitted density lands in the regions the decoder was
 // trained on, which is the point of AE-GAN's encoder.
+#include <array>
 #include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
 
+#include "aegan/io/archive.hpp"
 #include "aegan/tensor/kernels/linalg.hpp"
 #include "aegan/tensor/rng.hpp"
-#include "aegan/train/checkpoint.hpp"
 
 namespace aegan::models {
 
@@ -24,10 +25,42 @@ struct GaussianComponent {
   MatrixXd chol;  // lower triangular, covariance = chol · cholᵀ
 };
 
+/// Where a sampler's density comes from: the prior N(0, I), one fitted Gaussian, or a fitted GMM.
+enum class SamplerKind { Prior, Gaussian, Gmm };
+
+/// Every kind, in the order of the names below (command-line choices, loops over samplers).
+inline constexpr std::array<SamplerKind, 3> kSamplerKinds = {SamplerKind::Prior, SamplerKind::Gaussian, SamplerKind::Gmm};
+
+/// The kind's name as checkpoints store it and the command line spells it.
+inline const char* sampler_kind_name(SamplerKind kind) {
+  switch (kind) {
+    case SamplerKind::Prior: return "prior";
+    case SamplerKind::Gaussian: return "gaussian";
+    case SamplerKind::Gmm: return "gmm";
+  }
+  return "?";
+}
+
+/// The names of kSamplerKinds, e.g. for CLI::IsMember.
+inline std::vector<std::string> sampler_kind_names() {
+  std::vector<std::string> names;
+  for (SamplerKind k : kSamplerKinds) names.emplace_back(sampler_kind_name(k));
+  return names;
+}
+
+/// The kind called `name`; a ValueError listing the valid names otherwise.
+inline SamplerKind parse_sampler_kind(const std::string& name) {
+  for (SamplerKind k : kSamplerKinds)
+    if (name == sampler_kind_name(k)) return k;
+  std::string valid;
+  for (const auto& n : sampler_kind_names()) valid += (valid.empty() ? "" : ", ") + n;
+  throw ValueError("unknown sampler kind '" + name + "' (expected one of: " + valid + ")");
+}
+
 /// A latent density: a mixture of Gaussians (one component for the prior or a single fit).
 class LatentSampler {
  public:
-  enum class Kind { Prior, Gaussian, Gmm };
+  using Kind = SamplerKind;
 
   /// The prior N(0, I) over `dim` dimensions.
   static LatentSampler prior(Index dim) {
@@ -80,11 +113,11 @@ class LatentSampler {
   }
 
   Kind kind() const { return kind_; }
-  std::string kind_name() const { return kind_ == Kind::Prior ? "prior" : kind_ == Kind::Gaussian ? "gaussian" : "gmm"; }
+  std::string kind_name() const { return sampler_kind_name(kind_); }
   Index dim() const { return components_.front().mean.size(); }
   const std::vector<GaussianComponent>& components() const { return components_; }
 
-  void save(train::Checkpoint& ck, const std::string& prefix) const {
+  void save(io::Archive& ck, const std::string& prefix) const {
     ck.put_text(prefix + ".kind", kind_name());
     const Index k = static_cast<Index>(components_.size()), d = dim();
     Tensor<double> w({k}), mu({k, d}), chol({k, d, d});
@@ -100,11 +133,14 @@ class LatentSampler {
     ck.put(prefix + ".chol", chol);
   }
 
-  static LatentSampler load(const train::Checkpoint& ck, const std::string& prefix) {
-    const std::string kind = ck.text(prefix + ".kind");
-    LatentSampler s(kind == "prior" ? Kind::Prior : kind == "gaussian" ? Kind::Gaussian : Kind::Gmm);
-    if (kind != "prior" && kind != "gaussian" && kind != "gmm")
-      throw IoError("checkpoint " + ck.origin() + ": unknown sampler kind '" + kind + "'");
+  static LatentSampler load(const io::Archive& ck, const std::string& prefix) {
+    LatentSampler s([&] {
+      try {
+        return parse_sampler_kind(ck.text(prefix + ".kind"));
+      } catch (const ValueError& e) {  // a bad name in a file is the file's problem
+        throw IoError("checkpoint " + ck.origin() + ": " + e.what());
+      }
+    }());
     const auto& w = ck.tensor<double>(prefix + ".weights");
     const auto& mu = ck.tensor<double>(prefix + ".means");
     const auto& chol = ck.tensor<double>(prefix + ".chol");

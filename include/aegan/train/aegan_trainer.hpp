@@ -1,7 +1,8 @@
 #pragma once
-// AEGANTrainer: one algorithm with weighted terms (DESIGN.md, "AE-GAN"). A step is a critic update
-// (Dx, Dz) on detached fakes followed by one generator+encoder update. Presets are weightings of
-// the same step, so `ae`, `dcgan`, `aae`, `alpha_gan` and `aegan` share every line of this file.
+// AEGANTrainer: one algorithm with weighted terms (docs/architecture.md, "AE-GAN: one algorithm,
+// weighted terms"). A step is an update of the critics (image critic Dx, latent critic Dz) on
+// detached fakes followed by one generator+encoder update. Presets are weightings of the same
+// step, so `ae`, `dcgan`, `aae`, `alpha_gan` and `aegan` share every line of this file.
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -35,24 +36,26 @@ struct StepReport {
   }
 };
 
-template <class GNet, class ENet, class DxNet, class DzNet>
+/// Trains a generator, an encoder and two critics, each any nn::Module<T> type. The later types
+/// default to the one before: AEGANTrainer<nn::Sequential<float>> when all four are Sequentials,
+/// AEGANTrainer<MyGenerator, nn::Sequential<float>> for a hand-written generator.
+template <class GNet, class ENet = GNet, class DxNet = ENet, class DzNet = DxNet>
 class AEGANTrainer {
+  static_assert(models::detail::check_networks<GNet, ENet, DxNet, DzNet>());
+
  public:
-  using T = typename GNet::scalar_type;
+  using T = typename models::detail::scalar_of<GNet>::type;
   /// Rows per forward pass in generate(), encode() and reconstruct(): memory stays bounded by one
   /// batch's activations whatever the number of samples.
   static constexpr Index kInferenceBatch = 256;
 
-  static_assert(std::is_same_v<T, typename ENet::scalar_type> && std::is_same_v<T, typename DxNet::scalar_type> &&
-                    std::is_same_v<T, typename DzNet::scalar_type>,
-                "AEGANTrainer: generator, encoder and both critics must use the same scalar type");
-
-  /// The networks. A preset that does not use a network (dcgan has no encoder and no Dz) may leave it null.
+  /// The networks. A preset that does not use a network (dcgan has no encoder and no latent
+  /// critic) may leave it null.
   struct Networks {
     std::shared_ptr<GNet> generator;
     std::shared_ptr<ENet> encoder;
-    std::shared_ptr<DxNet> dx;
-    std::shared_ptr<DzNet> dz;
+    std::shared_ptr<DxNet> image_critic;   // Dx: images -> [N, 1] logits
+    std::shared_ptr<DzNet> latent_critic;  // Dz: codes [N, z] -> [N, 1] logits
     Index latent_dim = 0;
   };
 
@@ -67,8 +70,8 @@ class AEGANTrainer {
     };
     require(nets.generator != nullptr, "a generator");
     require(!w.uses_encoder() || nets.encoder != nullptr, "an encoder");
-    require(!w.uses_dx() || nets.dx != nullptr, "an image critic Dx");
-    require(!w.uses_dz() || nets.dz != nullptr, "a latent critic Dz");
+    require(!w.uses_dx() || nets.image_critic != nullptr, "an image critic Dx");
+    require(!w.uses_dz() || nets.latent_critic != nullptr, "a latent critic Dz");
     generator_ = std::make_shared<models::Generator<GNet>>(nets.generator, nets.latent_dim);
     std::vector<Var<T>> ge_params = generator_->parameters();
     if (w.uses_encoder()) {
@@ -78,12 +81,12 @@ class AEGANTrainer {
     const auto adam = [&](double lr) { return optim::AdamOptions(lr).betas(options_.beta1(), options_.beta2()); };
     ge_opt_ = std::make_unique<optim::Adam<T>>(ge_params, adam(options_.lr_generator()));
     if (w.uses_dx()) {
-      dx_ = std::make_shared<models::Discriminator<DxNet>>(nets.dx, "Dx");
-      dx_opt_ = std::make_unique<optim::Adam<T>>(dx_->parameters(), adam(options_.lr_critic()));
+      image_critic_ = std::make_shared<models::Discriminator<DxNet>>(nets.image_critic, "Dx");
+      image_critic_opt_ = std::make_unique<optim::Adam<T>>(image_critic_->parameters(), adam(options_.lr_critic()));
     }
     if (w.uses_dz()) {
-      dz_ = std::make_shared<models::Discriminator<DzNet>>(nets.dz, "Dz");
-      dz_opt_ = std::make_unique<optim::Adam<T>>(dz_->parameters(), adam(options_.lr_critic()));
+      latent_critic_ = std::make_shared<models::Discriminator<DzNet>>(nets.latent_critic, "Dz");
+      latent_critic_opt_ = std::make_unique<optim::Adam<T>>(latent_critic_->parameters(), adam(options_.lr_critic()));
     }
     if (options_.ema_decay() > 0) ema_ = std::make_unique<optim::EMA<T>>(*generator_, options_.ema_decay());
   }
@@ -114,22 +117,25 @@ class AEGANTrainer {
     if (w.rec_x > 0 || w.adv_x_rec > 0) x_rec = autoencoder_->decode(z_enc);
     if (w.rec_z > 0 || w.adv_z_rec > 0) z_rec = autoencoder_->encode(x_gen);
 
-    if (dx_) {
+    // The critics' losses keep the names "d_x" and "d_z": loss CSV columns and logs use them.
+    if (image_critic_) {
       std::vector<Var<T>> fakes;
       if (w.adv_x_gen > 0) fakes.push_back(x_gen.detach());
       if (w.adv_x_rec > 0) fakes.push_back(x_rec.detach());
-      report.losses.emplace_back("d_x", critic_update(*dx_, *dx_opt_, with_noise(x, noise), fakes, noise, "critic Dx", step_number));
+      report.losses.emplace_back(
+          "d_x", critic_update(*image_critic_, *image_critic_opt_, with_noise(x, noise), fakes, noise, "critic Dx", step_number));
     }
-    if (dz_) {
+    if (latent_critic_) {
       std::vector<Var<T>> fakes;
       if (w.adv_z_enc > 0) fakes.push_back(z_enc.detach());
       if (w.adv_z_rec > 0) fakes.push_back(z_rec.detach());
-      report.losses.emplace_back("d_z", critic_update(*dz_, *dz_opt_, Var<T>(prior_sample(batch, zdim)), fakes, 0.0, "critic Dz", step_number));
+      report.losses.emplace_back("d_z", critic_update(*latent_critic_, *latent_critic_opt_, Var<T>(prior_sample(batch, zdim)), fakes,
+                                                      0.0, "critic Dz", step_number));
     }
 
     // Generator and encoder. The critics are frozen for this pass: their weight gradients would be
     // thrown away, so not computing them saves part of the critic backward.
-    FreezeGuard freeze_dx(dx_.get()), freeze_dz(dz_.get());
+    FreezeGuard freeze_image_critic(image_critic_.get()), freeze_latent_critic(latent_critic_.get());
     ge_opt_->zero_grad();
     Var<T> total;
     auto add = [&](const char* name, double weight, auto make) {
@@ -144,10 +150,10 @@ class AEGANTrainer {
       return options_.reconstruction() == ReconstructionLoss::L1 ? l1_loss(x_rec, x) : mse_loss(x_rec, x);
     });
     add("rec_z", w.rec_z, [&] { return mse_loss(z_rec, z); });
-    add("adv_x_gen", w.adv_x_gen, [&] { return fooling_loss(*dx_, with_noise(x_gen, noise)); });
-    add("adv_x_rec", w.adv_x_rec, [&] { return fooling_loss(*dx_, with_noise(x_rec, noise)); });
-    add("adv_z_enc", w.adv_z_enc, [&] { return fooling_loss(*dz_, z_enc); });
-    add("adv_z_rec", w.adv_z_rec, [&] { return fooling_loss(*dz_, z_rec); });
+    add("adv_x_gen", w.adv_x_gen, [&] { return fooling_loss(*image_critic_, with_noise(x_gen, noise)); });
+    add("adv_x_rec", w.adv_x_rec, [&] { return fooling_loss(*image_critic_, with_noise(x_rec, noise)); });
+    add("adv_z_enc", w.adv_z_enc, [&] { return fooling_loss(*latent_critic_, z_enc); });
+    add("adv_z_rec", w.adv_z_rec, [&] { return fooling_loss(*latent_critic_, z_rec); });
     total.backward();
     check_gradients(step_number);
     ge_opt_->step();
@@ -255,8 +261,9 @@ class AEGANTrainer {
     save_module(ck, "generator", *generator_);
     save_adam(ck, "opt.generator", *ge_opt_);
     if (autoencoder_) save_module(ck, "encoder", autoencoder_->encoder());
-    if (dx_) { save_module(ck, "dx", *dx_); save_adam(ck, "opt.dx", *dx_opt_); }
-    if (dz_) { save_module(ck, "dz", *dz_); save_adam(ck, "opt.dz", *dz_opt_); }
+    // The critics' entries keep the names "dx", "dz", "opt.dx", "opt.dz" so earlier checkpoints load.
+    if (image_critic_) { save_module(ck, "dx", *image_critic_); save_adam(ck, "opt.dx", *image_critic_opt_); }
+    if (latent_critic_) { save_module(ck, "dz", *latent_critic_); save_adam(ck, "opt.dz", *latent_critic_opt_); }
     if (ema_) save_ema(ck, "ema.generator", *ema_);
     if (sampler_) sampler_->save(ck, "sampler");
     return ck;
@@ -286,8 +293,8 @@ class AEGANTrainer {
     load_module(ck, "generator", *generator_);
     load_adam(ck, "opt.generator", *ge_opt_);
     if (autoencoder_) load_module(ck, "encoder", autoencoder_->encoder());
-    if (dx_) { load_module(ck, "dx", *dx_); load_adam(ck, "opt.dx", *dx_opt_); }
-    if (dz_) { load_module(ck, "dz", *dz_); load_adam(ck, "opt.dz", *dz_opt_); }
+    if (image_critic_) { load_module(ck, "dx", *image_critic_); load_adam(ck, "opt.dx", *image_critic_opt_); }
+    if (latent_critic_) { load_module(ck, "dz", *latent_critic_); load_adam(ck, "opt.dz", *latent_critic_opt_); }
     if (ema_) load_ema(ck, "ema.generator", *ema_);
     load_rng(ck, "trainer.rng", rng_);
     sampler_ = std::move(sampler);
@@ -391,9 +398,9 @@ class AEGANTrainer {
   Rng rng_;
   std::shared_ptr<models::Generator<GNet>> generator_;
   std::shared_ptr<models::Autoencoder<ENet, models::Generator<GNet>>> autoencoder_;
-  std::shared_ptr<models::Discriminator<DxNet>> dx_;
-  std::shared_ptr<models::Discriminator<DzNet>> dz_;
-  std::unique_ptr<optim::Adam<T>> ge_opt_, dx_opt_, dz_opt_;
+  std::shared_ptr<models::Discriminator<DxNet>> image_critic_;
+  std::shared_ptr<models::Discriminator<DzNet>> latent_critic_;
+  std::unique_ptr<optim::Adam<T>> ge_opt_, image_critic_opt_, latent_critic_opt_;
   std::unique_ptr<optim::EMA<T>> ema_;
   std::optional<models::LatentSampler> sampler_;
   std::vector<StepCallback> step_callbacks_;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "aegan/data/dataset.hpp"
 #include "aegan/models/mnist_nets.hpp"
 #include "aegan/tensor/batches.hpp"
 #include "aegan/train/metrics.hpp"
@@ -51,8 +52,9 @@ class MnistEvaluator {
     }
   }
 
-  /// Accuracy of the classifier on labelled images, in [0, 1].
+  /// Accuracy of the classifier on labelled images, in [0, 1]; unlabelled images are refused.
   double accuracy(const Tensor<T>& images, const std::vector<std::uint8_t>& labels) {
+    data::check_labels(images, labels, "MnistEvaluator::accuracy", data::Labels::Required);
     Tensor<T> features;
     std::vector<int> classes;
     embed(images, features, classes);
@@ -61,9 +63,11 @@ class MnistEvaluator {
     return static_cast<double>(correct) / static_cast<double>(std::max<std::size_t>(classes.size(), 1));
   }
 
-  /// Scores `samples` against `test` images; `real` supplies the floor (the same number of real
-  /// digits from outside the test set). All images in [0, 1].
+  /// Scores `samples` against `test` images and their labels (required: the class histogram is
+  /// compared with theirs); `real` supplies the floor (the same number of real digits from outside
+  /// the test set). All images in [0, 1].
   SampleScores score(const Tensor<T>& samples, const Tensor<T>& test, const std::vector<std::uint8_t>& test_labels, const Tensor<T>& real) {
+    data::check_labels(test, test_labels, "MnistEvaluator::score", data::Labels::Required);
     if (real.dim(0) < samples.dim(0))
       throw ValueError("MnistEvaluator::score: the floor needs at least as many real digits (" + std::to_string(real.dim(0)) +
                        ") as samples (" + std::to_string(samples.dim(0)) + ")");

@@ -1,14 +1,17 @@
 #pragma once
 // The AE-GAN loss terms, their weights, the named presets, and the trainer's options.
+#include <array>
 #include <cstdint>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "aegan/error.hpp"
 
 namespace aegan::train {
 
-/// Weights of the six terms of the DESIGN table; 0 switches a term (and any critic only it needs) off.
+/// Weights of the six loss terms (the table in docs/architecture.md, "AE-GAN: one algorithm, weighted
+/// terms"); 0 switches a term (and any critic only it needs) off.
 struct LossWeights {
   double rec_x = 0;      // |G(E(x)) - x|            image reconstruction
   double rec_z = 0;      // |E(G(z)) - z|²           latent reconstruction
@@ -38,6 +41,10 @@ struct LossWeights {
 
 enum class Preset { AE, DCGAN, AAE, AlphaGAN, AEGAN };
 
+/// Every preset, in the order of the names below (command-line choices, loops over presets).
+inline constexpr std::array<Preset, 5> kPresets = {Preset::AE, Preset::DCGAN, Preset::AAE, Preset::AlphaGAN, Preset::AEGAN};
+
+/// The preset's name as options, checkpoints and the command line spell it.
 inline const char* preset_name(Preset p) {
   switch (p) {
     case Preset::AE: return "ae";
@@ -49,10 +56,20 @@ inline const char* preset_name(Preset p) {
   return "?";
 }
 
+/// The names of kPresets, e.g. for CLI::IsMember.
+inline std::vector<std::string> preset_names() {
+  std::vector<std::string> names;
+  for (Preset p : kPresets) names.emplace_back(preset_name(p));
+  return names;
+}
+
+/// The preset called `name`; a ValueError listing the valid names otherwise.
 inline Preset parse_preset(const std::string& name) {
-  for (Preset p : {Preset::AE, Preset::DCGAN, Preset::AAE, Preset::AlphaGAN, Preset::AEGAN})
+  for (Preset p : kPresets)
     if (name == preset_name(p)) return p;
-  throw ValueError("unknown preset '" + name + "' (expected one of: ae, dcgan, aae, alpha_gan, aegan)");
+  std::string valid;
+  for (const auto& n : preset_names()) valid += (valid.empty() ? "" : ", ") + n;
+  throw ValueError("unknown preset '" + name + "' (expected one of: " + valid + ")");
 }
 
 /// The classic models as weightings of the one algorithm (docs/presets.md gives the papers).

@@ -1,16 +1,20 @@
 #pragma once
-// Storing and restoring training state in a Checkpoint: module parameters and buffers by name,
-// Adam moments, Rng streams. Restoring checks every name and shape against the live object and
-// says which entry does not fit, so loading a checkpoint into the wrong model fails clearly.
+// Storing and restoring training state in a Checkpoint (an io::Archive): module parameters and
+// buffers by name, Adam moments, Rng streams. Restoring checks every name and shape against the
+// live object and says which entry does not fit, so loading a checkpoint into the wrong model
+// fails clearly.
 #include <string>
 
+#include "aegan/io/archive.hpp"
 #include "aegan/nn/module.hpp"
 #include "aegan/optim/adam.hpp"
 #include "aegan/optim/ema.hpp"
 #include "aegan/tensor/rng.hpp"
-#include "aegan/train/checkpoint.hpp"
 
 namespace aegan::train {
+
+/// A checkpoint is an archive holding the trainer's state under the names below.
+using Checkpoint = io::Archive;
 
 /// Largest step or epoch count a checkpoint may carry.
 inline constexpr std::int64_t kMaxCounter = std::int64_t(1) << 53;

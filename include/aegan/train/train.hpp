@@ -1,6 +1,5 @@
 #pragma once
 #include "aegan/train/aegan_trainer.hpp"
-#include "aegan/train/checkpoint.hpp"
 #include "aegan/train/evaluator.hpp"
 #include "aegan/train/metrics.hpp"
 #include "aegan/train/options.hpp"

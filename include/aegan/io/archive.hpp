@@ -1,8 +1,10 @@
 #pragma once
-// Checkpoint: named tensors, integer lists and text in one versioned binary file with a CRC-32
-// over its payload, written atomically (temporary file + rename). The loader treats the file as
-// untrusted: it checks magic, version, sizes and checksum before it allocates or parses, and every
-// refusal is an IoError naming the file and the problem.
+// Archive: named tensors, integer lists and text in one versioned binary file with a CRC-32 over
+// its payload, written atomically (temporary file + rename). The trainer's checkpoints are archives
+// (train::Checkpoint); a model file can be one too. The loader treats the file as untrusted: it
+// checks magic, version, sizes and checksum before it allocates or parses, and every refusal is an
+// IoError naming the file and the problem. Messages call the file a checkpoint, the format's name
+// (its magic is "AEGANCKP"), whatever it holds.
 //
 // Layout (little-endian):
 //   "AEGANCKP" | u32 version | u64 payload_bytes | u32 crc32(payload) | payload
@@ -26,11 +28,11 @@
 #include "aegan/io/atomic_file.hpp"
 #include "aegan/tensor/tensor.hpp"
 
-namespace aegan::train {
+namespace aegan::io {
 
-static_assert(std::endian::native == std::endian::little, "aegan checkpoints assume a little-endian host");
+static_assert(std::endian::native == std::endian::little, "aegan archives assume a little-endian host");
 
-class Checkpoint {
+class Archive {
  public:
   static constexpr char kMagic[8] = {'A', 'E', 'G', 'A', 'N', 'C', 'K', 'P'};
   static constexpr std::uint32_t kVersion = 1;
@@ -89,8 +91,8 @@ class Checkpoint {
     file.commit();
   }
 
-  /// Reads and validates a checkpoint file.
-  static Checkpoint load(const std::filesystem::path& path) {
+  /// Reads and validates an archive file.
+  static Archive load(const std::filesystem::path& path) {
     // Only regular files: a folder would "open" and report a nonsense size, a FIFO would block.
     std::error_code ec;
     const auto status = std::filesystem::status(path, ec);
@@ -109,8 +111,8 @@ class Checkpoint {
     return parse(header, in, size, path.string());
   }
 
-  /// Parses checkpoint bytes already in memory (the fuzzer's entry point); `origin` names them in errors.
-  static Checkpoint from_bytes(const std::string& bytes, const std::string& origin = "<memory>") {
+  /// Parses archive bytes already in memory (the fuzzer's entry point); `origin` names them in errors.
+  static Archive from_bytes(const std::string& bytes, const std::string& origin = "<memory>") {
     if (bytes.size() < kHeaderBytes)
       throw IoError("checkpoint " + origin + ": truncated header (" + std::to_string(bytes.size()) + " bytes, expected at least " +
                     std::to_string(kHeaderBytes) + ")");
@@ -213,7 +215,7 @@ class Checkpoint {
     return t;
   }
 
-  static Checkpoint parse(const std::string& header, std::istream& in, std::uint64_t file_size, const std::string& origin) {
+  static Archive parse(const std::string& header, std::istream& in, std::uint64_t file_size, const std::string& origin) {
     auto fail = [&](const std::string& what) { return IoError("checkpoint " + origin + ": " + what); };
     if (std::memcmp(header.data(), kMagic, 8) != 0) throw fail("not an aegan checkpoint (bad magic)");
     std::uint32_t version, stored_crc;
@@ -230,7 +232,7 @@ class Checkpoint {
     if (!in.read(payload.data(), static_cast<std::streamsize>(payload_bytes))) throw fail("read error in payload");
     if (crc(payload) != stored_crc) throw fail("checksum mismatch (the file is corrupted)");
 
-    Checkpoint ck;
+    Archive ck;
     ck.origin_ = origin;
     Reader r{payload, 0, origin};
     const auto n = r.pod<std::uint32_t>("entry count");
@@ -268,4 +270,4 @@ class Checkpoint {
   std::string origin_;
 };
 
-}  // namespace aegan::train
+}  // namespace aegan::io
