@@ -284,3 +284,11 @@ TEST_CASE("set_conv_algorithm sets every convolution of a network, and only thos
   nn::set_conv_algorithm(dense, ConvAlgorithm::Winograd);
   CHECK(dense(Var<float>(Tensor<float>({3, 4}))).shape() == aegan::Shape{3, 2});
 }
+
+TEST_CASE("Convolution algorithms are named one way, and an unknown name is refused naming the valid ones",
+          "[conv][options]") {
+  for (ConvAlgorithm a : {ConvAlgorithm::Auto, ConvAlgorithm::Direct, ConvAlgorithm::Winograd})
+    CHECK(kernels::parse_conv_algorithm(kernels::algorithm_name(a)) == a);
+  CHECK_THROWS_WITH(kernels::parse_conv_algorithm("fft"),
+                    Catch::Contains("'fft'") && Catch::Contains("auto, direct, winograd"));
+}

@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 namespace {
 struct Flags {
   fs::path data;
-  std::string dataset = "mnist", preset = "aegan", sampler = "gmm";
+  std::string dataset = "mnist", preset = "aegan", sampler = "gmm", conv_algorithm = "auto";
   long epochs = 30;
   Index width = 32, latent = 16, batch = 64, samples = 2000;
   int threads = 2;
@@ -84,6 +84,9 @@ int main(int argc, char** argv) {
   app.add_option("--resume", f.resume, "continue from a checkpoint written by an earlier run with the same flags")->check(CLI::ExistingFile);
   app.add_option("--sampler", f.sampler, "latent density for the final samples: prior, gaussian or gmm (fitted to E(train))")
       ->check(CLI::IsMember(models::sampler_kind_names()));
+  app.add_option("--conv-algorithm", f.conv_algorithm,
+                 "auto, direct or winograd: the algorithm of every convolution (direct for the im2col engine's rounding)")
+      ->check(CLI::IsMember({"auto", "direct", "winograd"}));
   app.add_option("--samples", f.samples, "number of generated digits written to samples-idx3-ubyte")->check(CLI::Range(Index(0), Index(1000000)));
   app.add_option("--classifier", f.classifier, "classifier from examples/mnist_classifier for FID and coverage in metrics.json");
   CLI11_PARSE(app, argc, argv);
@@ -113,6 +116,8 @@ int main(int argc, char** argv) {
     nets.image_critic = models::mnist::image_critic<T>(f.width, init);
     nets.latent_critic = models::mnist::latent_critic<T>(f.latent, init);
     nets.latent_dim = f.latent;
+    const auto algorithm = kernels::parse_conv_algorithm(f.conv_algorithm);
+    for (Net* net : {nets.generator.get(), nets.encoder.get(), nets.image_critic.get()}) nn::set_conv_algorithm(*net, algorithm);
     Trainer trainer(nets, train::AEGANOptions(preset).batch_size(f.batch).seed(f.seed));
     const fs::path checkpoint = f.out / "checkpoint.ckpt";
     if (!f.resume.empty()) {

@@ -3,6 +3,9 @@
 // for a whole network (nn::set_conv_algorithm), or as the functional ops' last argument. There is
 // no process-wide setting: two networks in one program may run different algorithms, from any
 // thread. Neither choice changes what is computed, only its rounding and its speed.
+#include <string>
+
+#include "aegan/error.hpp"
 
 namespace aegan::kernels {
 
@@ -19,6 +22,13 @@ inline const char* algorithm_name(ConvAlgorithm a) {
     case ConvAlgorithm::Winograd: return "winograd";
   }
   return "?";
+}
+
+/// The algorithm called `name` ("auto", "direct", "winograd"); a ValueError naming the valid ones otherwise.
+inline ConvAlgorithm parse_conv_algorithm(const std::string& name) {
+  for (ConvAlgorithm a : {ConvAlgorithm::Auto, ConvAlgorithm::Direct, ConvAlgorithm::Winograd})
+    if (name == algorithm_name(a)) return a;
+  throw ValueError("unknown convolution algorithm '" + name + "' (expected one of: auto, direct, winograd)");
 }
 
 /// Below this many FLOPs (about 0.05 ms on one core) a convolution does not fork threads: waking a
