@@ -287,8 +287,8 @@ TEST_CASE("set_conv_algorithm sets every convolution of a network, and only thos
 
 TEST_CASE("Convolution algorithms are named one way, and an unknown name is refused naming the valid ones",
           "[conv][options]") {
-  for (ConvAlgorithm a : {ConvAlgorithm::Auto, ConvAlgorithm::Direct, ConvAlgorithm::Winograd})
-    CHECK(kernels::parse_conv_algorithm(kernels::algorithm_name(a)) == a);
+  for (ConvAlgorithm a : kernels::kConvAlgorithms) CHECK(kernels::parse_conv_algorithm(kernels::algorithm_name(a)) == a);
+  CHECK(kernels::conv_algorithm_names() == std::vector<std::string>{"auto", "direct", "winograd"});
   CHECK_THROWS_WITH(kernels::parse_conv_algorithm("fft"),
                     Catch::Contains("'fft'") && Catch::Contains("auto, direct, winograd"));
 }

@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember(models::sampler_kind_names()));
   app.add_option("--conv-algorithm", f.conv_algorithm,
                  "auto, direct or winograd: the algorithm of every convolution (direct for the im2col engine's rounding)")
-      ->check(CLI::IsMember({"auto", "direct", "winograd"}));
+      ->check(CLI::IsMember(kernels::conv_algorithm_names()));
   app.add_option("--samples", f.samples, "number of generated digits written to samples-idx3-ubyte")->check(CLI::Range(Index(0), Index(1000000)));
   app.add_option("--classifier", f.classifier, "classifier from examples/mnist_classifier for FID and coverage in metrics.json");
   CLI11_PARSE(app, argc, argv);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "aegan/io/archive.hpp"
+#include "aegan/names.hpp"
 #include "aegan/tensor/kernels/linalg.hpp"
 #include "aegan/tensor/rng.hpp"
 
@@ -42,19 +43,11 @@ inline const char* sampler_kind_name(SamplerKind kind) {
 }
 
 /// The names of kSamplerKinds, e.g. for CLI::IsMember.
-inline std::vector<std::string> sampler_kind_names() {
-  std::vector<std::string> names;
-  for (SamplerKind k : kSamplerKinds) names.emplace_back(sampler_kind_name(k));
-  return names;
-}
+inline std::vector<std::string> sampler_kind_names() { return names_of(kSamplerKinds, sampler_kind_name); }
 
 /// The kind called `name`; a ValueError listing the valid names otherwise.
 inline SamplerKind parse_sampler_kind(const std::string& name) {
-  for (SamplerKind k : kSamplerKinds)
-    if (name == sampler_kind_name(k)) return k;
-  std::string valid;
-  for (const auto& n : sampler_kind_names()) valid += (valid.empty() ? "" : ", ") + n;
-  throw ValueError("unknown sampler kind '" + name + "' (expected one of: " + valid + ")");
+  return parse_name(name, kSamplerKinds, sampler_kind_name, "sampler kind");
 }
 
 /// A latent density: a mixture of Gaussians (one component for the prior or a single fit).

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "aegan/error.hpp"
+#include "aegan/names.hpp"
 
 namespace aegan::train {
 
@@ -57,20 +58,10 @@ inline const char* preset_name(Preset p) {
 }
 
 /// The names of kPresets, e.g. for CLI::IsMember.
-inline std::vector<std::string> preset_names() {
-  std::vector<std::string> names;
-  for (Preset p : kPresets) names.emplace_back(preset_name(p));
-  return names;
-}
+inline std::vector<std::string> preset_names() { return names_of(kPresets, preset_name); }
 
 /// The preset called `name`; a ValueError listing the valid names otherwise.
-inline Preset parse_preset(const std::string& name) {
-  for (Preset p : kPresets)
-    if (name == preset_name(p)) return p;
-  std::string valid;
-  for (const auto& n : preset_names()) valid += (valid.empty() ? "" : ", ") + n;
-  throw ValueError("unknown preset '" + name + "' (expected one of: " + valid + ")");
-}
+inline Preset parse_preset(const std::string& name) { return parse_name(name, kPresets, preset_name, "preset"); }
 
 /// The classic models as weightings of the one algorithm (docs/presets.md gives the papers).
 inline LossWeights preset_weights(Preset p) {

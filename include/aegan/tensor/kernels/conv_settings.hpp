@@ -3,9 +3,11 @@
 // for a whole network (nn::set_conv_algorithm), or as the functional ops' last argument. There is
 // no process-wide setting: two networks in one program may run different algorithms, from any
 // thread. Neither choice changes what is computed, only its rounding and its speed.
+#include <array>
 #include <string>
+#include <vector>
 
-#include "aegan/error.hpp"
+#include "aegan/names.hpp"
 
 namespace aegan::kernels {
 
@@ -14,6 +16,8 @@ namespace aegan::kernels {
 /// at least 8 samples and 8 channels each way); Direct never uses it (the im2col engine's
 /// rounding, kernels/conv.hpp); Winograd always does where the geometry allows.
 enum class ConvAlgorithm { Auto, Direct, Winograd };
+inline constexpr std::array<ConvAlgorithm, 3> kConvAlgorithms = {ConvAlgorithm::Auto, ConvAlgorithm::Direct,
+                                                                ConvAlgorithm::Winograd};
 
 inline const char* algorithm_name(ConvAlgorithm a) {
   switch (a) {
@@ -24,11 +28,12 @@ inline const char* algorithm_name(ConvAlgorithm a) {
   return "?";
 }
 
-/// The algorithm called `name` ("auto", "direct", "winograd"); a ValueError naming the valid ones otherwise.
+/// The names of kConvAlgorithms, e.g. for CLI::IsMember.
+inline std::vector<std::string> conv_algorithm_names() { return names_of(kConvAlgorithms, algorithm_name); }
+
+/// The algorithm called `name`; a ValueError listing the valid names otherwise.
 inline ConvAlgorithm parse_conv_algorithm(const std::string& name) {
-  for (ConvAlgorithm a : {ConvAlgorithm::Auto, ConvAlgorithm::Direct, ConvAlgorithm::Winograd})
-    if (name == algorithm_name(a)) return a;
-  throw ValueError("unknown convolution algorithm '" + name + "' (expected one of: auto, direct, winograd)");
+  return parse_name(name, kConvAlgorithms, algorithm_name, "convolution algorithm");
 }
 
 /// Below this many FLOPs (about 0.05 ms on one core) a convolution does not fork threads: waking a
