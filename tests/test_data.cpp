@@ -417,6 +417,14 @@ TEST_CASE("write_idx validates its input and never leaves a half-written file", 
 
 // ============================================================================ MNIST folders
 
+namespace {
+/// One split as tensors, the way a program that wants floats gets it.
+template <class T>
+Dataset<T> load_mnist_as(const fs::path& dir, Split split, PixelRange range = PixelRange::ZeroOne) {
+  return to_dataset<T>(load_mnist(dir, split), range);
+}
+}  // namespace
+
 TEMPLATE_TEST_CASE("load_mnist reads synthetic raw and gzip folders", "[data]", float, double) {
   TempDir tmp;
   using T = TestType;
@@ -430,8 +438,8 @@ TEMPLATE_TEST_CASE("load_mnist reads synthetic raw and gzip folders", "[data]", 
       fs::rename(tmp / (name + "-" + idx), tmp / (name + "." + idx));
     }
 
-  const Dataset<T> train = load_mnist<T>(tmp.path, Split::Train);
-  const Dataset<T> test = load_mnist<T>(tmp.path, Split::Test, PixelRange::MinusOneOne);
+  const Dataset<T> train = load_mnist_as<T>(tmp.path, Split::Train);
+  const Dataset<T> test = load_mnist_as<T>(tmp.path, Split::Test, PixelRange::MinusOneOne);
   CHECK(train.size() == 12);
   CHECK(test.size() == 7);
   CHECK(train.images.shape() == aegan::Shape{12, 1, 5, 4});
@@ -458,11 +466,11 @@ TEST_CASE("load_mnist scales the extreme pixel values exactly", "[data]") {
   IdxArray lab{{1}, {7}};
   write_idx(tmp / "train-images-idx3-ubyte", img);
   write_idx(tmp / "train-labels-idx1-ubyte.gz", lab, true);  // mixed raw and gzip is fine
-  const auto a = load_mnist<float>(tmp.path, Split::Train);
+  const auto a = load_mnist_as<float>(tmp.path, Split::Train);
   CHECK(a.images[0] == 0.0f);
   CHECK(a.images[1] == 0.2f);
   CHECK(a.images[2] == 1.0f);
-  const auto b = load_mnist<double>(tmp.path, Split::Train, PixelRange::MinusOneOne);
+  const auto b = load_mnist_as<double>(tmp.path, Split::Train, PixelRange::MinusOneOne);
   CHECK(b.images[0] == -1.0);
   CHECK(b.images[1] == Approx(-0.6));
   CHECK(b.images[2] == 1.0);
@@ -474,36 +482,51 @@ TEST_CASE("load_mnist explains what is missing or inconsistent", "[data]") {
 
   SECTION("missing folder") {
     const fs::path dir = tmp / "nowhere";
-    CHECK_THAT(message_of<aegan::IoError>([&] { load_mnist<float>(dir, Split::Train); }),
+    CHECK_THAT(message_of<aegan::IoError>([&] { load_mnist(dir, Split::Train); }),
                Contains(dir.string()) && Contains("does not exist"));
   }
   SECTION("a file where the folder should be") {
     write_raw(tmp / "file", {0});
-    CHECK_THAT(message_of<aegan::IoError>([&] { load_mnist<float>(tmp / "file", Split::Test); }),
+    CHECK_THAT(message_of<aegan::IoError>([&] { load_mnist(tmp / "file", Split::Test); }),
                Contains((tmp / "file").string()) && Contains("is not a folder"));
   }
   SECTION("missing files list every name tried") {
-    CHECK_THAT(message_of<aegan::IoError>([&] { load_mnist<float>(tmp.path, Split::Test); }),
+    CHECK_THAT(message_of<aegan::IoError>([&] { load_mnist(tmp.path, Split::Test); }),
                Contains(tmp.path.string()) && Contains("test images") && Contains("t10k-images-idx3-ubyte.gz") &&
                    Contains("t10k-images.idx3-ubyte"));
     write_split(tmp.path, "train", 3, 2, 2, false);
     fs::remove(tmp / "train-labels-idx1-ubyte");
-    CHECK_THAT(message_of<aegan::IoError>([&] { load_mnist<float>(tmp.path, Split::Train); }),
+    CHECK_THAT(message_of<aegan::IoError>([&] { load_mnist(tmp.path, Split::Train); }),
                Contains("train labels") && Contains("train-labels-idx1-ubyte, train-labels-idx1-ubyte.gz"));
   }
   SECTION("image and label counts disagree") {
     write_split(tmp.path, "train", 5, 3, 3, true, 4);
-    CHECK_THAT(message_of<aegan::IoError>([&] { load_mnist<double>(tmp.path, Split::Train); }),
+    CHECK_THAT(message_of<aegan::IoError>([&] { load_mnist(tmp.path, Split::Train); }),
                Contains((tmp / "train-images-idx3-ubyte.gz").string()) &&
                    Contains((tmp / "train-labels-idx1-ubyte.gz").string()) && Contains("5 images") &&
                    Contains("4 labels"));
+  }
+  SECTION("a label past the last class is refused at load, naming the file and the image") {
+    write_split(tmp.path, "train", 5, 2, 2, false);
+    IdxArray labels = read_idx(tmp / "train-labels-idx1-ubyte");
+    labels.values[3] = 200;
+    write_idx(tmp / "train-labels-idx1-ubyte", labels);
+    CHECK_THAT(message_of<aegan::IoError>([&] { load_mnist(tmp.path, Split::Train); }),
+               Contains((tmp / "train-labels-idx1-ubyte").string()) && Contains("image 3 the label 200, expected 0..9 (10 classes)"));
+    // Fewer class names narrow the range; the names travel with the dataset.
+    labels.values[3] = 2;
+    write_idx(tmp / "train-labels-idx1-ubyte", labels);
+    CHECK_THROWS_AS(load_mnist(tmp.path, Split::Train, {"a", "b", "c", "d"}), aegan::IoError);
+    const ImageDataset ds = load_mnist(tmp.path, Split::Train, {"a", "b", "c", "d", "e"});
+    CHECK(ds.class_names.size() == 5);
+    CHECK(ds.shape() == aegan::Shape{5, 1, 2, 2});
   }
   SECTION("images and labels swapped") {
     write_split(tmp.path, "t10k", 4, 2, 2, false);
     fs::rename(tmp / "t10k-images-idx3-ubyte", tmp / "x");
     fs::rename(tmp / "t10k-labels-idx1-ubyte", tmp / "t10k-images-idx3-ubyte");
     fs::rename(tmp / "x", tmp / "t10k-labels-idx1-ubyte");
-    CHECK_THAT(message_of<aegan::IoError>([&] { load_mnist<float>(tmp.path, Split::Test); }),
+    CHECK_THAT(message_of<aegan::IoError>([&] { load_mnist(tmp.path, Split::Test); }),
                Contains((tmp / "t10k-images-idx3-ubyte").string()) &&
                    Contains("expected magic 2051 (images), found 2049"));
   }
@@ -707,8 +730,8 @@ TEST_CASE("the MNIST subset made by scripts/fetch_data.sh loads (AEGAN_MNIST_DIR
     return;
   }
   const fs::path dir = env;
-  const auto train = load_mnist<float>(dir, Split::Train);
-  const auto test = load_mnist<float>(dir, Split::Test, PixelRange::MinusOneOne);
+  const auto train = load_mnist_as<float>(dir, Split::Train);
+  const auto test = load_mnist_as<float>(dir, Split::Test, PixelRange::MinusOneOne);
   CHECK(train.size() == 8000);
   CHECK(test.size() == 2000);
   CHECK(train.images.shape() == aegan::Shape{8000, 1, 28, 28});
@@ -737,10 +760,10 @@ TEST_CASE("Debian's Fashion-MNIST package loads (dataset-fashion-mnist)", "[data
     WARN("dataset-fashion-mnist is not installed: skipping " << dir);
     return;
   }
-  const auto test = load_mnist<float>(dir, Split::Test);
+  const auto test = load_mnist_as<float>(dir, Split::Test);
   CHECK(test.images.shape() == aegan::Shape{10000, 1, 28, 28});
   std::set<int> classes(test.labels.begin(), test.labels.end());
   CHECK(classes.size() == 10);
-  const auto train = load_mnist<float>(dir, Split::Train);
+  const auto train = load_mnist_as<float>(dir, Split::Train);
   CHECK(train.images.shape() == aegan::Shape{60000, 1, 28, 28});
 }

@@ -282,6 +282,31 @@ TEST_CASE("A hand-written generator module trains with the dcgan preset and roun
   CHECK(fresh.step(batch).losses == trainer.step(batch).losses);
 }
 
+TEST_CASE("Training on an ImageDataset trains on its pixels mapped to [-1, 1], flipped on request", "[trainer]") {
+  data::ImageDataset pixels;  // 32 unlabelled 1x4x4 8-bit images
+  pixels.channels = 1;
+  pixels.height = pixels.width = 4;
+  Rng rng(12);
+  for (int i = 0; i < 32 * 16; ++i) pixels.pixels.push_back(static_cast<std::uint8_t>(rng.next_u64() & 0xFF));
+  const auto tensors = data::to_dataset<float>(pixels, data::PixelRange::MinusOneOne);
+  const auto options = train::AEGANOptions(train::Preset::DCGAN).batch_size(8).seed(3);
+  Tensor<float> z({5, kLatent});
+  rng.fill_normal(z);
+  auto trained = [&](const auto& data, const train::AEGANOptions& o) {
+    MyTrainer trainer(my_generator_networks(1), o);
+    trainer.fit(data, 2);
+    return trainer.generate(z);
+  };
+  const Tensor<float> from_pixels = trained(pixels, options);
+  CHECK((from_pixels.array() == trained(tensors, options).array()).all());
+  const auto flipping = train::AEGANOptions(options).horizontal_flips(true);
+  const Tensor<float> flipped = trained(pixels, flipping);
+  CHECK_FALSE((flipped.array() == from_pixels.array()).all());
+  CHECK((flipped.array() == trained(tensors, flipping).array()).all());
+  CHECK_THAT(flipping.describe(), Catch::Contains("flips=1"));
+  CHECK_THAT(options.describe(), !Catch::Contains("flips"));
+}
+
 TEST_CASE("MnistEvaluator refuses unlabelled images where it needs labels", "[trainer]") {
   const auto path = scratch("classifier.ckpt");
   {

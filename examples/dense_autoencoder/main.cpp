@@ -66,8 +66,8 @@ int main(int argc, char** argv) {
   try {
     set_num_threads(f.threads);
     std::filesystem::create_directories(f.out);
-    const auto train = data::load_mnist<T>(f.data, data::Split::Train);
-    const auto test = data::load_mnist<T>(f.data, data::Split::Test);
+    const data::ImageDataset train = data::load_mnist(f.data, data::Split::Train);  // batches become [0, 1] floats
+    const auto test = data::to_dataset<T>(data::load_mnist(f.data, data::Split::Test), data::PixelRange::ZeroOne);
     std::printf("train %lld, test %lld digits; %d threads\n", static_cast<long long>(train.size()),
                 static_cast<long long>(test.size()), f.threads);
 

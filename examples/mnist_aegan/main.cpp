@@ -100,11 +100,13 @@ int main(int argc, char** argv) {
       throw ValueError("--sampler " + f.sampler + " needs an encoder, and preset " + f.preset + " trains none; use --sampler prior");
     fs::create_directories(f.out);
 
-    const auto train_set = data::load_mnist<T>(f.data, data::Split::Train, data::PixelRange::MinusOneOne);
-    const auto test_set = data::load_mnist<T>(f.data, data::Split::Test, data::PixelRange::MinusOneOne);
+    const auto classes = f.dataset == "fashion" ? data::fashion_class_names() : data::digit_class_names();
+    const data::ImageDataset train_set = data::load_mnist(f.data, data::Split::Train, classes);
+    const data::ImageDataset test_set = data::load_mnist(f.data, data::Split::Test, classes);
     for (const auto* set : {&train_set, &test_set})
-      if (set->images.dim(2) != 28 || set->images.dim(3) != 28)
-        throw ShapeError("mnist_aegan: the networks take 28x28 images, " + f.data.string() + " holds " + set->images.shape().to_string());
+      if (set->height != 28 || set->width != 28)
+        throw ShapeError("mnist_aegan: the networks take 28x28 images, " + f.data.string() + " holds " + set->shape().to_string());
+    const Tensor<T> test_images = test_set.images<T>(data::PixelRange::MinusOneOne);
     std::printf("%s: %lld train / %lld test images from %s; preset %s, W=%lld z=%lld, batch %lld, %d threads\n", f.dataset.c_str(),
                 static_cast<long long>(train_set.size()), static_cast<long long>(test_set.size()), f.data.c_str(), f.preset.c_str(),
                 static_cast<long long>(f.width), static_cast<long long>(f.latent), static_cast<long long>(f.batch), f.threads);
@@ -180,19 +182,19 @@ int main(int argc, char** argv) {
     trainer.fit(train_set, f.epochs, checkpoint);
 
     // After training: the latent density, the pictures, the samples and the numbers.
-    trainer.fit_sampler(kind, train_set.images);
+    trainer.fit_sampler(kind, train_set);
     trainer.save_checkpoint(checkpoint);
     Rng sample_rng(f.seed + 2);
     const bool has_encoder = trainer.options().weights().uses_encoder();
     if (has_encoder) {
       Tensor<T> grid = Tensor<T>::uninitialized({32, 1, 28, 28});
-      const Tensor<T> originals = slice_rows(test_set.images, 0, 16);
+      const Tensor<T> originals = slice_rows(test_images, 0, 16);
       const Tensor<T> rebuilt = trainer.reconstruct(originals);
       std::copy_n(originals.data(), originals.numel(), grid.data());
       std::copy_n(rebuilt.data(), rebuilt.numel(), grid.data() + originals.numel());
       io::write_image_grid(f.out / "reconstructions.png", to_unit_range(grid), io::GridOptions().columns(16).scale(2));
     }
-    io::write_image_grid(f.out / "interpolations.png", to_unit_range(interpolations(trainer, test_set.images, 8, 10, sample_rng)),
+    io::write_image_grid(f.out / "interpolations.png", to_unit_range(interpolations(trainer, test_images, 8, 10, sample_rng)),
                          io::GridOptions().columns(10).scale(2));
     const Tensor<T> final_samples = to_unit_range(trainer.sample(std::max<Index>(f.samples, 64), sample_rng));
     io::write_image_grid(f.out / "samples.png", slice_rows(final_samples, 0, 64), io::GridOptions().columns(8).scale(2));
@@ -202,8 +204,8 @@ int main(int argc, char** argv) {
                        std::to_string(trainer.epoch()) + ",\n  \"steps\": " + std::to_string(trainer.steps()) + ",\n  \"width\": " +
                        std::to_string(f.width) + ",\n  \"latent\": " + std::to_string(f.latent) + ",\n  \"sampler\": \"" + f.sampler + "\"";
     if (has_encoder) {
-      const Tensor<T> rebuilt = trainer.reconstruct(test_set.images);
-      const double mse = (rebuilt.array() - test_set.images.array()).square().template cast<double>().mean() / 4.0;  // on [0, 1]
+      const Tensor<T> rebuilt = trainer.reconstruct(test_images);
+      const double mse = (rebuilt.array() - test_images.array()).square().template cast<double>().mean() / 4.0;  // on [0, 1]
       json += ",\n  \"test_reconstruction_mse\": " + json_number(mse);
       std::printf("test reconstruction MSE (on [0,1]): %.5f\n", mse);
     }
@@ -212,12 +214,12 @@ int main(int argc, char** argv) {
     if (score) {
       train::MnistEvaluator<T> evaluator(f.classifier);
       const Index n = std::min<Index>(test_set.size(), train_set.size());
-      const Tensor<T> test01 = to_unit_range(test_set.images), train01 = to_unit_range(slice_rows(train_set.images, 0, n));
+      const Tensor<T> test01 = to_unit_range(test_images), train01 = to_unit_range(train_set.images<T>(data::PixelRange::MinusOneOne, 0, n));
       json += ",\n  \"fid_samples\": " + std::to_string(n) + ",\n  \"samplers\": {";
       bool first = true;
       for (const models::SamplerKind k : models::kSamplerKinds) {
         if (k != models::SamplerKind::Prior && !has_encoder) continue;  // only the prior without an encoder
-        trainer.fit_sampler(k, train_set.images);
+        trainer.fit_sampler(k, train_set);
         Rng r(f.seed + 3);
         const auto s = evaluator.score(to_unit_range(trainer.sample(n, r)), test01, test_set.labels, train01);
         const std::string name = models::sampler_kind_name(k);
@@ -228,7 +230,7 @@ int main(int argc, char** argv) {
         first = false;
       }
       json += "\n  }";
-      trainer.fit_sampler(kind, train_set.images);  // leave the requested sampler in place
+      trainer.fit_sampler(kind, train_set);  // leave the requested sampler in place
     } else {
       std::printf("no classifier for %s at %s: metrics.json has no FID (train one with examples/mnist_classifier)\n",
                   f.dataset.c_str(), f.classifier.c_str());

@@ -28,8 +28,8 @@ int main(int argc, char** argv) {
   try {
     set_num_threads(threads);
     std::filesystem::create_directories(out);
-    const auto train = data::load_mnist<T>(data_dir, data::Split::Train);
-    const auto test = data::load_mnist<T>(data_dir, data::Split::Test);
+    const data::ImageDataset train = data::load_mnist(data_dir, data::Split::Train);  // batches become [0, 1] floats
+    const auto test = data::to_dataset<T>(data::load_mnist(data_dir, data::Split::Test), data::PixelRange::ZeroOne);
     Rng rng(seed);
     models::mnist::Classifier<T> net(rng);
     optim::Adam<T> adam(net.parameters(), optim::AdamOptions(1e-3));

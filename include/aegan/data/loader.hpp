@@ -1,8 +1,11 @@
 #pragma once
-// BatchLoader: mini-batches over a Dataset, labelled or not, optionally shuffled. The order of an epoch is a pure
-// function of (seed, epoch), never of how many batches were drawn before, so a run resumed from
-// a checkpoint at epoch e sees exactly the batches the uninterrupted run would have seen.
+// BatchLoader: mini-batches over a Dataset<T> (tensors) or an ImageDataset (8-bit pixels, converted
+// to T as each batch is drawn), labelled or not, optionally shuffled and mirrored. The order and the
+// mirroring of an epoch are a pure function of (seed, epoch), never of how many batches were drawn
+// before, so a run resumed from a checkpoint at epoch e sees exactly the batches the uninterrupted
+// run would have seen.
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <iterator>
 #include <numeric>
@@ -11,6 +14,7 @@
 #include <vector>
 
 #include "aegan/data/dataset.hpp"
+#include "aegan/data/image_dataset.hpp"
 #include "aegan/error.hpp"
 #include "aegan/tensor/rng.hpp"
 #include "aegan/tensor/tensor.hpp"
@@ -18,23 +22,31 @@
 namespace aegan::data {
 
 /// Options in the PyTorch C++ style: LoaderOptions(64).shuffle(true).drop_last(true).seed(42).
-/// Defaults follow torch.utils.data.DataLoader: no shuffling, keep the last partial batch.
+/// Defaults follow torch.utils.data.DataLoader: no shuffling, keep the last partial batch. The pixel
+/// range applies to an ImageDataset's 8-bit pixels; horizontal flips mirror a random half of the
+/// images [N, C, H, W] each epoch (a common augmentation for GANs on small image sets).
 struct LoaderOptions {
   explicit LoaderOptions(Index batch_size) : batch_size_(batch_size) {}
   LoaderOptions& batch_size(Index n) { batch_size_ = n; return *this; }
   LoaderOptions& shuffle(bool on) { shuffle_ = on; return *this; }
   LoaderOptions& drop_last(bool on) { drop_last_ = on; return *this; }
   LoaderOptions& seed(std::uint64_t s) { seed_ = s; return *this; }
+  LoaderOptions& pixel_range(PixelRange r) { pixel_range_ = r; return *this; }
+  LoaderOptions& horizontal_flips(bool on) { horizontal_flips_ = on; return *this; }
   Index batch_size() const { return batch_size_; }
   bool shuffle() const { return shuffle_; }
   bool drop_last() const { return drop_last_; }
   std::uint64_t seed() const { return seed_; }
+  PixelRange pixel_range() const { return pixel_range_; }
+  bool horizontal_flips() const { return horizontal_flips_; }
 
  private:
   Index batch_size_;
   bool shuffle_ = false;
   bool drop_last_ = false;
   std::uint64_t seed_ = 0;
+  PixelRange pixel_range_ = PixelRange::ZeroOne;
+  bool horizontal_flips_ = false;
 };
 
 /// Images [B, ...] and their labels, row i of one belonging to entry i of the other; the labels
@@ -53,36 +65,47 @@ struct Batch {
 template <Scalar T>
 class BatchLoader {
  public:
-  BatchLoader(const Dataset<T>& dataset, const LoaderOptions& options) : dataset_(&dataset), options_(options) {
-    if (options.batch_size() <= 0)
-      throw ValueError("BatchLoader: batch_size must be positive, got " + std::to_string(options.batch_size()));
+  BatchLoader(const Dataset<T>& dataset, const LoaderOptions& options)
+      : tensors_(&dataset), options_(options), size_(dataset.size()), labels_(&dataset.labels) {
     const Tensor<T>& images = dataset.images;
     if (dataset.size() == 0 || images.numel() == 0)
       throw ValueError("BatchLoader: the dataset is empty, expected at least one sample");
     if (images.rank() < 2)
       throw ShapeError("BatchLoader: images " + images.shape().to_string() + ", expected [N, ...] with a sample per row");
+    if (options.horizontal_flips() && images.rank() != 4)
+      throw ShapeError("BatchLoader: horizontal flips need images [N, C, H, W], got " + images.shape().to_string());
     dataset.validate("BatchLoader");
-    start_epoch(0);
+    sample_shape_ = images.shape();
+    start(options);
+  }
+  BatchLoader(const ImageDataset& dataset, const LoaderOptions& options)
+      : pixels_(&dataset), options_(options), size_(dataset.size()), labels_(&dataset.labels), lut_(pixel_table<T>(options.pixel_range())) {
+    if (dataset.pixels.empty()) throw ValueError("BatchLoader: the dataset is empty, expected at least one image");
+    dataset.validate("BatchLoader");
+    sample_shape_ = dataset.shape();
+    start(options);
   }
   /// The loader keeps a reference: a temporary dataset would dangle after this statement.
   BatchLoader(Dataset<T>&&, const LoaderOptions&) = delete;
+  BatchLoader(ImageDataset&&, const LoaderOptions&) = delete;
 
-  /// Fixes the sample order for `epoch`; depends only on the seed and `epoch`.
+  /// Fixes the sample order (and which samples are mirrored) for `epoch`; depends only on the
+  /// seed and `epoch`.
   void start_epoch(long epoch) {
     epoch_ = epoch;
-    order_.resize(static_cast<std::size_t>(dataset_->size()));
+    order_.resize(static_cast<std::size_t>(size_));
     std::iota(order_.begin(), order_.end(), Index(0));
-    if (options_.shuffle()) {
-      // Hash the seed first so that (seed, epoch + 1) and (seed + 1, epoch) give unrelated orders.
-      const std::uint64_t base = Rng(options_.seed()).next_u64();
-      Rng rng(base + static_cast<std::uint64_t>(epoch));
-      rng.shuffle(order_.begin(), order_.end());
-    }
+    // Hash the seed first so that (seed, epoch + 1) and (seed + 1, epoch) give unrelated orders.
+    const std::uint64_t base = Rng(options_.seed()).next_u64();
+    Rng rng(base + static_cast<std::uint64_t>(epoch));
+    if (options_.shuffle()) rng.shuffle(order_.begin(), order_.end());
+    flips_.assign(options_.horizontal_flips() ? order_.size() : 0, false);
+    for (std::size_t i = 0; i < flips_.size(); ++i) flips_[i] = (rng.next_u64() >> 63) != 0;
   }
   long epoch() const { return epoch_; }
 
   Index num_batches() const {
-    const Index n = dataset_->size(), b = options_.batch_size();
+    const Index n = size_, b = options_.batch_size();
     return options_.drop_last() ? n / b : (n + b - 1) / b;
   }
   /// The dataset indices of the current epoch, in the order batches visit them.
@@ -104,21 +127,23 @@ class BatchLoader {
                        std::to_string(epoch_) + " has " + std::to_string(num_batches()) + " batches");
     const Index b = options_.batch_size();
     const Index first = i * b;
-    const Index count = std::min(b, dataset_->size() - first);
-    const Tensor<T>& src = dataset_->images;
-    Shape shape = src.shape();
+    const Index count = std::min(b, size_ - first);
+    Shape shape = sample_shape_;
     shape[0] = count;
     if (!(out.images.shape() == shape) || out.images.data() == nullptr)
       out.images = Tensor<T>::uninitialized(shape);
-    const bool labelled = dataset_->labelled();
+    const bool labelled = !labels_->empty();
     out.labels.resize(labelled ? static_cast<std::size_t>(count) : 0);
 
-    const Index row = src.shape().numel_from(1);
-    const std::size_t row_bytes = static_cast<std::size_t>(row) * sizeof(T);
+    const Index row = sample_shape_.numel_from(1);
     for (Index k = 0; k < count; ++k) {
-      const Index s = order_[static_cast<std::size_t>(first + k)];
-      std::memcpy(out.images.data() + k * row, src.data() + s * row, row_bytes);
-      if (labelled) out.labels[static_cast<std::size_t>(k)] = dataset_->labels[static_cast<std::size_t>(s)];
+      const auto position = static_cast<std::size_t>(first + k);
+      const Index s = order_[position];
+      T* dst = out.images.data() + k * row;
+      if (tensors_) std::memcpy(dst, tensors_->images.data() + s * row, static_cast<std::size_t>(row) * sizeof(T));
+      else std::transform(pixels_->image(s), pixels_->image(s) + row, dst, [&](std::uint8_t v) { return lut_[v]; });
+      if (!flips_.empty() && flips_[position]) mirror(dst);
+      if (labelled) out.labels[static_cast<std::size_t>(k)] = (*labels_)[static_cast<std::size_t>(s)];
     }
   }
 
@@ -162,10 +187,29 @@ class BatchLoader {
   iterator end() const { return iterator(this, num_batches()); }
 
  private:
-  const Dataset<T>* dataset_;
+  void start(const LoaderOptions& options) {
+    if (options.batch_size() <= 0)
+      throw ValueError("BatchLoader: batch_size must be positive, got " + std::to_string(options.batch_size()));
+    start_epoch(0);
+  }
+
+  /// Reverses every row of one sample [C, H, W] in place.
+  void mirror(T* sample) const {
+    const Index w = sample_shape_[3], rows = sample_shape_[1] * sample_shape_[2];
+    for (Index r = 0; r < rows; ++r) std::reverse(sample + r * w, sample + (r + 1) * w);
+  }
+
+  // Exactly one of the two sources is set.
+  const Dataset<T>* tensors_ = nullptr;
+  const ImageDataset* pixels_ = nullptr;
   LoaderOptions options_;
+  Index size_ = 0;
+  const std::vector<std::uint8_t>* labels_;
+  std::array<T, 256> lut_{};
+  Shape sample_shape_;
   long epoch_ = 0;
   std::vector<Index> order_;
+  std::vector<bool> flips_;  // per position in order_; empty without flips
 };
 
 }  // namespace aegan::data

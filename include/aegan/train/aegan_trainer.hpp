@@ -4,6 +4,7 @@
 // detached fakes followed by one generator+encoder update. Presets are weightings of the same
 // step, so `ae`, `dcgan`, `aae`, `alpha_gan` and `aegan` share every line of this file.
 #include <cmath>
+#include <concepts>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -168,9 +169,17 @@ class AEGANTrainer {
   /// Trains for whole epochs up to `epochs` (continuing after a resumed checkpoint's epoch), with
   /// a fresh deterministic shuffle per epoch. When `checkpoint` is set, it is rewritten atomically
   /// after every epoch, so an interrupted run resumes at the last finished epoch.
-  void fit(const data::Dataset<T>& train, long epochs, const std::optional<std::filesystem::path>& checkpoint = {}) {
+  /// An ImageDataset's pixels are mapped to [-1, 1], the range of the generator's tanh output.
+  template <class Data>
+    requires std::same_as<Data, data::Dataset<T>> || std::same_as<Data, data::ImageDataset>
+  void fit(const Data& train, long epochs, const std::optional<std::filesystem::path>& checkpoint = {}) {
     BlockCacheScope cache;  // each step reuses the previous step's buffers (tensor/memory.hpp)
-    data::BatchLoader<T> loader(train, data::LoaderOptions(options_.batch_size()).shuffle(true).drop_last(true).seed(options_.seed()));
+    data::BatchLoader<T> loader(train, data::LoaderOptions(options_.batch_size())
+                                           .shuffle(true)
+                                           .drop_last(true)
+                                           .seed(options_.seed())
+                                           .pixel_range(data::PixelRange::MinusOneOne)
+                                           .horizontal_flips(options_.horizontal_flips()));
     if (loader.num_batches() == 0)
       throw ValueError("AEGANTrainer::fit: " + std::to_string(train.size()) + " samples make no full batch of " +
                        std::to_string(options_.batch_size()));
@@ -200,6 +209,20 @@ class AEGANTrainer {
     return map_batches(x, kInferenceBatch, [&](Tensor<T> part) { return autoencoder_->encode(Var<T>(std::move(part))).value(); });
   }
 
+  /// Encoder codes for an image dataset's pixels, mapped to [-1, 1] a chunk at a time, so a large
+  /// dataset is never held as floats.
+  Tensor<T> encode(const data::ImageDataset& images) {
+    require_encoder("encode");
+    images.validate("AEGANTrainer::encode");
+    Tensor<T> codes = Tensor<T>::uninitialized({images.size(), generator_->latent_dim()});
+    for (Index first = 0; first < images.size(); first += kInferenceBatch) {
+      const Index count = std::min(kInferenceBatch, images.size() - first);
+      const Tensor<T> part = encode(images.template images<T>(data::PixelRange::MinusOneOne, first, count));
+      std::copy_n(part.data(), part.numel(), codes.data() + first * codes.dim(1));
+    }
+    return codes;
+  }
+
   /// G(E(x)) with the live generator weights (the ones the reconstruction loss trained).
   Tensor<T> reconstruct(const Tensor<T>& x) {
     require_encoder("reconstruct");
@@ -209,8 +232,10 @@ class AEGANTrainer {
   }
 
   /// Fits the sampling density to the encoder's codes of `data` (in chunks), and keeps it for
-  /// sample() and checkpoints.
-  const models::LatentSampler& fit_sampler(models::LatentSampler::Kind kind, const Tensor<T>& data, int components = 10) {
+  /// sample() and checkpoints. `data` is a tensor in the generator's range or an ImageDataset.
+  template <class Data>
+    requires std::same_as<Data, Tensor<T>> || std::same_as<Data, data::ImageDataset>
+  const models::LatentSampler& fit_sampler(models::LatentSampler::Kind kind, const Data& data, int components = 10) {
     if (kind == models::LatentSampler::Kind::Prior) {
       sampler_ = models::LatentSampler::prior(generator_->latent_dim());
       return *sampler_;

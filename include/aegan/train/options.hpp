@@ -94,6 +94,8 @@ struct AEGANOptions {
   /// EMA decay of the generator weights used for sampling; 0 disables the EMA copy.
   AEGANOptions& ema_decay(double d) { ema_decay_ = d; return *this; }
   AEGANOptions& batch_size(long b) { batch_size_ = b; return *this; }
+  /// Mirrors a random half of the training images each epoch (images [N, C, H, W] only).
+  AEGANOptions& horizontal_flips(bool on) { horizontal_flips_ = on; return *this; }
   AEGANOptions& seed(std::uint64_t s) { seed_ = s; return *this; }
 
   Preset preset() const { return preset_; }
@@ -108,6 +110,7 @@ struct AEGANOptions {
   long instance_noise_steps() const { return noise_steps_; }
   double ema_decay() const { return ema_decay_; }
   long batch_size() const { return batch_size_; }
+  bool horizontal_flips() const { return horizontal_flips_; }
   std::uint64_t seed() const { return seed_; }
 
   void validate() const {
@@ -125,6 +128,7 @@ struct AEGANOptions {
     s << "preset=" << preset_name(preset_) << " " << weights_.to_string() << " rec=" << (reconstruction_ == ReconstructionLoss::L1 ? "l1" : "l2")
       << " lr_g=" << lr_generator_ << " lr_d=" << lr_critic_ << " betas=" << beta1_ << "," << beta2_ << " smoothing=" << label_smoothing_
       << " noise=" << instance_noise_ << "/" << noise_steps_ << " ema=" << ema_decay_ << " batch=" << batch_size_ << " seed=" << seed_;
+    if (horizontal_flips_) s << " flips=1";  // only when on: checkpoints written before the option still resume
     return s.str();
   }
 
@@ -136,6 +140,7 @@ struct AEGANOptions {
   double label_smoothing_ = 0.0, instance_noise_ = 0.0, ema_decay_ = 0.999;
   long noise_steps_ = 0, batch_size_ = 64;
   std::uint64_t seed_ = 0;
+  bool horizontal_flips_ = false;
 };
 
 }  // namespace aegan::train
