@@ -2,6 +2,8 @@
 //   make_seed_corpus DIR   ->  DIR/idx/*         raw and gzip IDX images, labels and other arrays
 //                              DIR/checkpoint/*  checkpoints: every entry kind, an empty one, the
 //                                                train/state.hpp helpers' and an AEGANTrainer's
+//                              DIR/image/*       PNG (every colour type, 8 and 16 bit), JPEG, BMP,
+//                                                TGA, GIF, PGM and PPM files
 // Every seed is a valid file; the program reads each one back and fails if any does not load.
 #include <cstdio>
 #include <exception>
@@ -10,6 +12,8 @@
 #include <vector>
 
 #include "fuzz_common.hpp"
+#include "support/files.hpp"
+#include "support/image_files.hpp"
 
 namespace fs = std::filesystem;
 using namespace aegan;
@@ -80,20 +84,53 @@ void write_checkpoint_seeds(const fs::path& dir) {
   for (const auto& entry : fs::directory_iterator(dir)) (void)train::Checkpoint::load(entry.path());
 }
 
+void write_image_seeds(const fs::path& dir) {
+  using test::StbFormat;
+  std::vector<unsigned char> rgba;
+  for (int i = 0; i < 6 * 5; ++i) rgba.insert(rgba.end(), {static_cast<unsigned char>(8 * i), 200, static_cast<unsigned char>(255 - 8 * i), static_cast<unsigned char>(i % 2 ? 255 : 90)});
+  std::vector<unsigned char> rgb, grey;
+  for (std::size_t i = 0; i < rgba.size(); i += 4) {
+    rgb.insert(rgb.end(), {rgba[i], rgba[i + 1], rgba[i + 2]});
+    grey.push_back(rgba[i]);
+  }
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"rgba.png", test::stb_file(StbFormat::Png, 6, 5, 4, rgba)},
+      {"rgb.png", test::stb_file(StbFormat::Png, 6, 5, 3, rgb)},
+      {"grey.png", test::stb_file(StbFormat::Png, 6, 5, 1, grey)},
+      {"grey16.png", test::png_file(2, 2, 16, 0, {std::string("\x80\x01\x00\xff", 4), std::string("\x10\x20\x30\x40", 4)})},
+      {"grey_alpha.png", test::png_file(2, 1, 8, 4, {std::string("\x00\xff\x80\x40", 4)})},
+      {"palette.png", test::png_file(3, 1, 8, 3, {std::string("\x00\x01\x00", 3)}, std::string("\x0a\x14\x1e\x28\x32\x3c", 6), std::string("\x80", 1))},
+      {"rgb.jpg", test::stb_file(StbFormat::Jpeg, 16, 9, 3, std::vector<unsigned char>(16 * 9 * 3, 120))},
+      {"grey.jpg", test::stb_file(StbFormat::Jpeg, 9, 16, 1, std::vector<unsigned char>(9 * 16, 30))},
+      {"rgb.bmp", test::stb_file(StbFormat::Bmp, 6, 5, 3, rgb)},
+      {"rgba.tga", test::stb_file(StbFormat::Tga, 6, 5, 4, rgba)},
+      {"one.gif", test::gif_1x1(1, 2, 3)},
+      {"grey.pgm", test::pnm_file(3, 2, {7})},
+      {"rgb.ppm", test::pnm_file(2, 3, {7, 8, 9})},
+  };
+  for (const auto& [name, bytes] : files) {
+    test::write_file(dir / name, bytes);
+    const std::span<const std::uint8_t> span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+    (void)data::decode_image(span, name.ends_with(".tga"));  // every seed must decode
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    std::fprintf(stderr, "usage: %s DIR   (writes DIR/idx and DIR/checkpoint)\n", argv[0]);
+    std::fprintf(stderr, "usage: %s DIR   (writes DIR/idx, DIR/checkpoint and DIR/image)\n", argv[0]);
     return 2;
   }
   try {
     const fs::path root = argv[1];
     fs::create_directories(root / "idx");
     fs::create_directories(root / "checkpoint");
+    fs::create_directories(root / "image");
     write_idx_seeds(root / "idx");
     write_checkpoint_seeds(root / "checkpoint");
-    std::printf("make_seed_corpus: seeds written to %s/idx and %s/checkpoint\n", argv[1], argv[1]);
+    write_image_seeds(root / "image");
+    std::printf("make_seed_corpus: seeds written to %s/idx, %s/checkpoint and %s/image\n", argv[1], argv[1], argv[1]);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "make_seed_corpus: %s\n", e.what());
     return 1;
