@@ -6,6 +6,7 @@
 #include <cmath>
 #include <concepts>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -269,6 +270,11 @@ class AEGANTrainer {
     }
   }
 
+  /// Text saved with every checkpoint as the entry "meta.<key>": what a program needs to rebuild
+  /// the networks and describe the data (image size, widths, class names). The trainer never reads
+  /// it back; a program does, with io::Archive::load(path).text("meta." + key).
+  void set_metadata(const std::string& key, std::string text) { metadata_[key] = std::move(text); }
+
   long steps() const { return steps_; }
   long epoch() const { return epoch_; }
   const AEGANOptions& options() const { return options_; }
@@ -291,6 +297,7 @@ class AEGANTrainer {
     if (latent_critic_) { save_module(ck, "dz", *latent_critic_); save_adam(ck, "opt.dz", *latent_critic_opt_); }
     if (ema_) save_ema(ck, "ema.generator", *ema_);
     if (sampler_) sampler_->save(ck, "sampler");
+    for (const auto& [key, text] : metadata_) ck.put_text("meta." + key, text);
     return ck;
   }
 
@@ -428,6 +435,7 @@ class AEGANTrainer {
   std::unique_ptr<optim::Adam<T>> ge_opt_, image_critic_opt_, latent_critic_opt_;
   std::unique_ptr<optim::EMA<T>> ema_;
   std::optional<models::LatentSampler> sampler_;
+  std::map<std::string, std::string> metadata_;  // saved as "meta.<key>" entries
   std::vector<StepCallback> step_callbacks_;
   std::vector<EpochCallback> epoch_callbacks_;
   long steps_ = 0, epoch_ = 0;
