@@ -4,3 +4,4 @@
 #include "aegan/train/metrics.hpp"
 #include "aegan/train/options.hpp"
 #include "aegan/train/state.hpp"
+#include "aegan/train/swd.hpp"
