@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -232,6 +233,17 @@ TEST_CASE("Each kind of bad file is refused with its reason, or skipped on reque
   CHECK_THAT(refusal_of("large_file.png", red_png(40, 40), ImageFolderOptions(4).max_file_bytes(80)), Contains("over the limit of 80 bytes"));
   CHECK_THAT(refusal_of("bad_depth.png", png_file(2, 2, 7, 2, {})), Contains("cannot") || Contains("unreadable"));
   CHECK_THAT(refusal_of("psd.png", std::string("8BPS\x00\x01", 6)), Contains("unknown signature"));
+  // Files stb_image 2.27 would mishandle (found by fuzz_image), refused before it parses them.
+  std::string huffman = jpg;
+  const auto dht = huffman.find("\xFF\xC4");
+  REQUIRE(dht != std::string::npos);
+  for (std::size_t k = 0; k < 16; ++k) huffman[dht + 5 + k] = '\xFF';
+  CHECK_THAT(refusal_of("huffman.jpg", huffman), Contains("corrupt JPEG (a Huffman table of 4080 codes, at most 256 exist)"));
+  const std::string ppm = pnm_file(4, 4, {1, 2, 3});
+  CHECK_THAT(refusal_of("truncated.ppm", ppm.substr(0, ppm.size() - 5)), Contains("truncated PGM/PPM (43 of 48 pixel bytes)"));
+  CHECK_THAT(refusal_of("sixteen_bit.ppm", "P6\n2 3\n355\n" + std::string(36, '\x07')), Contains("maxval 355"));
+  CHECK_THAT(refusal_of("overflow.pgm", "P5\n# a comment\n99999999999 1\n255\n\x01"), Contains("PGM/PPM width over 16777216"));
+  CHECK_THAT(refusal_of("huge.pgm", "P5 60000 60000 255 \x01"), Contains("over the limit of 67108864 pixels"));
 }
 
 TEST_CASE("Links, loops, FIFOs and devices named like images are never read", "[data][images]") {
@@ -326,4 +338,20 @@ TEMPLATE_TEST_CASE("ImageDataset converts pixels exactly and the loader draws th
   CHECK_THROWS_AS(BatchLoader<T>(broken, LoaderOptions(2)), aegan::ValueError);
   broken.pixels.pop_back();
   CHECK_THROWS_AS(broken.validate(), aegan::ShapeError);
+}
+
+TEST_CASE("The emoji showcase made by scripts/fetch_emoji.sh loads (AEGAN_EMOJI_DIR)", "[data][images][emoji]") {
+  const char* env = std::getenv("AEGAN_EMOJI_DIR");
+  if (!env || !*env) {
+    WARN("AEGAN_EMOJI_DIR is not set: skipping the check of the fetched emoji (run scripts/fetch_emoji.sh)");
+    return;
+  }
+  const ImageDataset ds = load_image_folder(env, ImageFolderOptions(32)).dataset;
+  CHECK(ds.size() == 3781);
+  REQUIRE(ds.class_names.size() == 9);
+  CHECK(ds.class_names.front() == "Activities");
+  CHECK(ds.class_names[7] == "Symbols");
+  std::vector<Index> per_class(9, 0);
+  for (const auto l : ds.labels) ++per_class[l];
+  CHECK(per_class[5] == 2261);  // People & Body, skin tones included
 }

@@ -5,6 +5,7 @@
 // decoder allocates anything, and a JPEG that stops before its end marker is refused instead of
 // being decoded into grey garbage. Every refusal is an ImageError whose message says why.
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdlib>
 #include <initializer_list>
@@ -12,6 +13,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <stb_image.h>
@@ -62,24 +64,52 @@ inline bool jpeg_has_end(std::span<const std::uint8_t> b) {
   return false;
 }
 
-/// Why the decoder cannot read this JPEG's frame type, or "" when it can: walks the marker
-/// segments to the frame header (SOFn) and names the coding stb_image lacks, which it would
-/// otherwise report as a "corrupt" file.
-inline std::string jpeg_frame_problem(std::span<const std::uint8_t> b) {
+/// Why a JPEG frame header (SOFn `m`, precision `bits`) is one stb_image cannot decode, or "":
+/// it would otherwise report these as "corrupt" files.
+inline std::string jpeg_frame_problem(std::uint8_t m, std::uint8_t bits) {
+  if (m >= 0xC9) return "arithmetic-coded JPEG, which the decoder (stb_image) does not support";
+  if (m == 0xC3 || m == 0xC7) return "lossless JPEG, which the decoder (stb_image) does not support";
+  if (m >= 0xC5) return "hierarchical JPEG, which the decoder (stb_image) does not support";
+  if (bits != 8) return std::to_string(bits) + "-bit JPEG, the decoder (stb_image) reads 8-bit ones only";
+  return "";
+}
+
+/// Checks one DHT segment's tables: each lists at most 256 codes, all inside the segment.
+/// stb_image 2.27 (Debian 12) trusts the counts and writes past its code-length table otherwise.
+inline std::string jpeg_huffman_problem(std::span<const std::uint8_t> seg) {
+  std::size_t p = 0;
+  while (p < seg.size()) {
+    if (p + 17 > seg.size()) return "corrupt JPEG (a Huffman table header is cut short)";
+    std::size_t codes = 0;
+    for (std::size_t k = 1; k <= 16; ++k) codes += seg[p + k];
+    if (codes > 256) return "corrupt JPEG (a Huffman table of " + std::to_string(codes) + " codes, at most 256 exist)";
+    p += 17 + codes;
+  }
+  return "";
+}
+
+/// Walks a JPEG's marker segments as stb_image does (skipping junk between them and the coded data
+/// of each scan) and names what stb_image cannot or must not be given: unsupported frame types
+/// and malformed Huffman tables. "" leaves the rest (truncation, other corruption) to the
+/// decoder's own checks.
+inline std::string jpeg_problem(std::span<const std::uint8_t> b) {
   std::size_t i = 2;  // after the start-of-image marker
   while (i + 4 <= b.size()) {
-    if (b[i] != 0xFF) return "";  // let the decoder describe the corruption
+    if (b[i] != 0xFF || b[i + 1] == 0xFF) { ++i; continue; }  // stb_image skips junk and fill bytes too
     const std::uint8_t m = b[i + 1];
-    if (m == 0xFF) { ++i; continue; }  // fill byte
+    if (m == 0x01 || (m >= 0xD0 && m <= 0xD8)) { i += 2; continue; }  // markers without a length
+    if (m == 0xD9) return "";                                          // end of image
     const std::size_t length = static_cast<std::size_t>(b[i + 2]) << 8 | b[i + 3];
-    if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) {
-      if (m >= 0xC9) return "arithmetic-coded JPEG, which the decoder (stb_image) does not support";
-      if (m == 0xC3 || m == 0xC7) return "lossless JPEG, which the decoder (stb_image) does not support";
-      if (m >= 0xC5) return "hierarchical JPEG, which the decoder (stb_image) does not support";
-      if (i + 4 < b.size() && b[i + 4] != 8) return std::to_string(b[i + 4]) + "-bit JPEG, the decoder (stb_image) reads 8-bit ones only";
-      return "";
-    }
+    if (length < 2) return "";
+    // A segment running past the end is checked as far as it goes: the decoder reads on regardless.
+    const std::span<const std::uint8_t> seg = b.subspan(i + 4, std::min(length - 2, b.size() - (i + 4)));
+    std::string why;
+    if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) why = seg.empty() ? "" : jpeg_frame_problem(m, seg[0]);
+    if (m == 0xC4) why = jpeg_huffman_problem(seg);
+    if (!why.empty()) return why;
     i += 2 + length;
+    if (m == 0xDA)  // entropy-coded data up to the next marker (0xFF00 is an escaped 0xFF, 0xFFD0-D7 restarts)
+      while (i + 1 < b.size() && !(b[i] == 0xFF && b[i + 1] != 0x00 && !(b[i + 1] >= 0xD0 && b[i + 1] <= 0xD7))) ++i;
   }
   return "";
 }
@@ -94,6 +124,48 @@ inline bool png_header_size(std::span<const std::uint8_t> b, Index& width, Index
   return true;
 }
 
+inline void check_dimensions(Index w, Index h, Index max_pixels) {
+  const std::string claim = "the header claims " + std::to_string(w) + "x" + std::to_string(h);
+  if (w <= 0 || h <= 0) throw ImageError(claim + " pixels, expected at least 1x1");
+  if (w * h > max_pixels)
+    throw ImageError(claim + " = " + std::to_string(w * h) + " pixels, over the limit of " + std::to_string(max_pixels) +
+                     " pixels (ImageFolderOptions::max_pixels)");
+}
+
+/// Checks a binary PGM/PPM header (P5/P6, width, height, maxval, with # comments) and that the
+/// pixel data that follows is complete. stb_image 2.27 (Debian 12) overflows on numbers past an
+/// int, misreads maxval > 255 (16-bit samples) past its buffer, and leaves missing pixel data
+/// uninitialised: all three are refused here, before it parses the file.
+inline std::string pnm_problem(std::span<const std::uint8_t> b, Index max_pixels) {
+  std::size_t i = 2;
+  auto skip_space = [&] {
+    while (i < b.size() && (std::isspace(b[i]) || b[i] == '#')) {
+      if (b[i] != '#') {
+        ++i;
+        continue;
+      }
+      while (i < b.size() && b[i] != '\n' && b[i] != '\r') ++i;  // a comment runs to the end of its line
+    }
+  };
+  auto number = [&](Index limit, const char* what, Index& out) -> std::string {
+    skip_space();
+    if (i >= b.size() || !std::isdigit(b[i])) return std::string("corrupt PGM/PPM header (no ") + what + ")";
+    out = 0;
+    for (; i < b.size() && std::isdigit(b[i]); ++i)
+      if ((out = out * 10 + (b[i] - '0')) > limit) return std::string("PGM/PPM ") + what + " over " + std::to_string(limit);
+    return "";
+  };
+  Index w = 0, h = 0, maxval = 0;
+  for (auto [limit, what, out] : {std::tuple<Index, const char*, Index*>{1 << 24, "width", &w}, {1 << 24, "height", &h}, {65535, "maxval", &maxval}})
+    if (std::string why = number(limit, what, *out); !why.empty()) return why;
+  check_dimensions(w, h, max_pixels);
+  if (maxval < 1 || maxval > 255) return "PGM/PPM with maxval " + std::to_string(maxval) + ": only 8-bit samples (maxval 1..255) are read";
+  const Index channels = b[1] == '5' ? 1 : 3, data = static_cast<Index>(b.size()) - static_cast<Index>(i) - 1;  // one space after maxval
+  if (data < w * h * channels)
+    return "truncated PGM/PPM (" + std::to_string(std::max<Index>(data, 0)) + " of " + std::to_string(w * h * channels) + " pixel bytes)";
+  return "";
+}
+
 inline std::string stb_reason() {
   const char* r = stbi_failure_reason();
   return r ? r : "unknown reason";
@@ -106,13 +178,6 @@ inline std::string describe_unknown(std::span<const std::uint8_t> b) {
   return text ? "text, not an image" : "not a PNG, JPEG, GIF, BMP, PGM/PPM or TGA file (unknown signature)";
 }
 
-inline void check_dimensions(Index w, Index h, Index max_pixels) {
-  const std::string claim = "the header claims " + std::to_string(w) + "x" + std::to_string(h);
-  if (w <= 0 || h <= 0) throw ImageError(claim + " pixels, expected at least 1x1");
-  if (w * h > max_pixels)
-    throw ImageError(claim + " = " + std::to_string(w * h) + " pixels, over the limit of " + std::to_string(max_pixels) +
-                     " pixels (ImageFolderOptions::max_pixels)");
-}
 
 }  // namespace detail
 
@@ -135,7 +200,9 @@ inline RgbaImage decode_image(std::span<const std::uint8_t> bytes, bool named_tg
   if (format == ImageFormat::Unknown) throw ImageError(detail::describe_unknown(bytes));
 
   if (format == ImageFormat::Jpeg)
-    if (std::string why = detail::jpeg_frame_problem(bytes); !why.empty()) throw ImageError(why);
+    if (std::string why = detail::jpeg_problem(bytes); !why.empty()) throw ImageError(why);
+  if (format == ImageFormat::Pnm)
+    if (std::string why = detail::pnm_problem(bytes, max_pixels); !why.empty()) throw ImageError(why);
 
   Index png_w = 0, png_h = 0;
   if (format == ImageFormat::Png && detail::png_header_size(bytes, png_w, png_h)) detail::check_dimensions(png_w, png_h, max_pixels);
