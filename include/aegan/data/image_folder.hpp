@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <omp.h>
 
 #include <algorithm>
 #include <cctype>
@@ -30,6 +29,7 @@
 #include "aegan/data/image_decode.hpp"
 #include "aegan/data/image_fit.hpp"
 #include "aegan/error.hpp"
+#include "aegan/tensor/parallel.hpp"
 
 namespace aegan::data {
 
@@ -254,8 +254,7 @@ inline ImageFolder load_image_folder(const std::filesystem::path& dir, const Ima
   const Index per_image = ds.image_size(), n = static_cast<Index>(files.size());
   std::vector<std::uint8_t> pixels(detail::pixel_bytes(n, per_image));
   std::vector<std::string> reasons(files.size());
-#pragma omp parallel for schedule(dynamic, 4)
-  for (Index i = 0; i < n; ++i) {
+  parallel_for_each(n, [&](Index i) {
     const auto& file = files[static_cast<std::size_t>(i)];
     try {
       const auto bytes = detail::read_image_file(file.path, options.max_file_bytes());
@@ -264,7 +263,7 @@ inline ImageFolder load_image_folder(const std::filesystem::path& dir, const Ima
     } catch (const std::exception& e) {  // std::bad_alloc included: one huge file must not end the load
       reasons[static_cast<std::size_t>(i)] = e.what();
     }
-  }
+  });
 
   // Keep the good images, in order, and collect the bad ones.
   Index kept = 0;

@@ -72,4 +72,18 @@ void parallel_for(Index n, Index min_per_thread, Body&& body) {
   }
 }
 
+/// Runs body(i) for every i in [0, n), handing items to threads a few at a time: for independent
+/// items of uneven cost (files to decode) whose results do not depend on which thread ran them.
+/// body must not throw. Runs inline where parallel_for would.
+template <class Body>
+void parallel_for_each(Index n, Body&& body) {
+  if (n <= 0) return;
+  if (omp_get_max_threads() <= 1 || detail::inside_parallel_region() || n < 2) {
+    for (Index i = 0; i < n; ++i) body(i);
+    return;
+  }
+#pragma omp parallel for schedule(dynamic, 4)
+  for (Index i = 0; i < n; ++i) body(i);
+}
+
 }  // namespace aegan
