@@ -23,9 +23,8 @@
 namespace aegan::train {
 
 /// Settings of sliced_wasserstein. As in the paper: 128 descriptors of 7×7 per image and level,
-/// levels down to 16×16. Directions: 4 repeats of 512, four times the paper's 512 projections
-/// (its code draws 4 × 128), which lowers the estimate's noise but not its expected value, at four
-/// times the cost; directions(128) gives the paper's count.
+/// levels down to 16×16, and 4 repeats of 128 random directions (the paper's 512 projections). More
+/// directions lower the estimate's noise, not its expected value, at a proportional cost.
 struct SwdOptions {
   SwdOptions& descriptors_per_image(Index v) { descriptors_per_image_ = v; return *this; }
   SwdOptions& patch_size(Index v) { patch_size_ = v; return *this; }
@@ -54,7 +53,7 @@ struct SwdOptions {
   }
 
  private:
-  Index descriptors_per_image_ = 128, patch_size_ = 7, directions_ = 512, repeats_ = 4, min_resolution_ = 16;
+  Index descriptors_per_image_ = 128, patch_size_ = 7, directions_ = 128, repeats_ = 4, min_resolution_ = 16;
   std::uint64_t seed_ = 0;
 };
 
