@@ -767,3 +767,25 @@ TEST_CASE("Debian's Fashion-MNIST package loads (dataset-fashion-mnist)", "[data
   const auto train = load_mnist_as<float>(dir, Split::Train);
   CHECK(train.images.shape() == aegan::Shape{60000, 1, 28, 28});
 }
+
+TEST_CASE("ImageDataset::subset keeps the chosen images, their labels and the class names", "[data]") {
+  ImageDataset ds;
+  ds.channels = 1;
+  ds.height = ds.width = 2;
+  ds.class_names = {"a", "b", "c"};
+  for (std::uint8_t i = 0; i < 5; ++i) {
+    ds.pixels.insert(ds.pixels.end(), 4, static_cast<std::uint8_t>(10 * i));
+    ds.labels.push_back(static_cast<std::uint8_t>(i % 3));
+  }
+  const ImageDataset picked = ds.subset({4, 1, 1});
+  CHECK(picked.size() == 3);
+  CHECK(picked.image(0)[0] == 40);
+  CHECK(picked.image(2)[3] == 10);
+  CHECK(picked.labels == std::vector<std::uint8_t>{1, 1, 1});
+  CHECK(picked.class_names == ds.class_names);
+  CHECK_NOTHROW(picked.validate());
+  ds.labels.clear();
+  CHECK(ds.subset({0}).labels.empty());
+  CHECK_THROWS_WITH(ds.subset({5}), Catch::Contains("index 5 out of range for 5 images"));
+  CHECK_THROWS_WITH(ds.subset({-1}), Catch::Contains("index -1"));
+}

@@ -307,7 +307,7 @@ TEST_CASE("Training on an ImageDataset trains on its pixels mapped to [-1, 1], f
   CHECK_THAT(options.describe(), !Catch::Contains("flips"));
 }
 
-TEST_CASE("MnistEvaluator refuses unlabelled images where it needs labels", "[trainer]") {
+TEST_CASE("ImageEvaluator refuses unlabelled images where it needs labels", "[trainer]") {
   const auto path = scratch("classifier.ckpt");
   {
     models::mnist::Classifier<float> classifier;
@@ -315,9 +315,9 @@ TEST_CASE("MnistEvaluator refuses unlabelled images where it needs labels", "[tr
     train::save_module(ck, "classifier", classifier);
     ck.save(path);
   }
-  train::MnistEvaluator<float> evaluator(path);
+  train::ImageEvaluator<float> evaluator(path);
   const Tensor<float> images({4, 1, 28, 28});
-  CHECK_THROWS_WITH(evaluator.accuracy(images, {}), Catch::Contains("MnistEvaluator::accuracy") && Catch::Contains("needs labelled data"));
+  CHECK_THROWS_WITH(evaluator.accuracy(images, {}), Catch::Contains("ImageEvaluator::accuracy") && Catch::Contains("needs labelled data"));
   CHECK_THROWS_WITH(evaluator.accuracy(images, {1, 2, 3}), Catch::Contains("4 images") && Catch::Contains("3 labels"));
-  CHECK_THROWS_WITH(evaluator.score(images, images, {}, images), Catch::Contains("MnistEvaluator::score") && Catch::Contains("needs labelled data"));
+  CHECK_THROWS_WITH(evaluator.score(images, images, {}, images), Catch::Contains("ImageEvaluator::score") && Catch::Contains("needs labelled data"));
 }

@@ -212,7 +212,7 @@ int main(int argc, char** argv) {
     // The default classifier knows digits only; another dataset is scored with one given explicitly.
     const bool score = fs::exists(f.classifier) && (f.dataset == "mnist" || app.count("--classifier") > 0);
     if (score) {
-      train::MnistEvaluator<T> evaluator(f.classifier);
+      train::ImageEvaluator<T> evaluator(f.classifier);
       const Index n = std::min<Index>(test_set.size(), train_set.size());
       const Tensor<T> test01 = to_unit_range(test_images), train01 = to_unit_range(train_set.images<T>(data::PixelRange::MinusOneOne, 0, n));
       json += ",\n  \"fid_samples\": " + std::to_string(n) + ",\n  \"samplers\": {";

@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
       train::Checkpoint ck;
       train::save_module(ck, "classifier", net);
       ck.save(ckpt);
-      accuracy = train::MnistEvaluator<T>(ckpt).accuracy(test.images, test.labels);
+      accuracy = train::ImageEvaluator<T>(ckpt).accuracy(test.images, test.labels);
       std::printf("epoch %2d  train loss %.4f  test accuracy %.2f%%  %.1fs\n", epoch, loss_sum / static_cast<double>(b), 100 * accuracy,
                   bar.seconds_since_start());
       std::fflush(stdout);

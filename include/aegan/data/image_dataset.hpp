@@ -61,6 +61,23 @@ struct ImageDataset {
                          std::to_string(class_names.size() - 1));
   }
 
+  /// The images at `indices` (in that order), with their labels and the same class names.
+  ImageDataset subset(const std::vector<Index>& indices) const {
+    ImageDataset out;
+    out.channels = channels;
+    out.height = height;
+    out.width = width;
+    out.class_names = class_names;
+    out.pixels.reserve(indices.size() * static_cast<std::size_t>(image_size()));
+    for (const Index i : indices) {
+      if (i < 0 || i >= size())
+        throw ShapeError("ImageDataset::subset: index " + std::to_string(i) + " out of range for " + std::to_string(size()) + " images");
+      out.pixels.insert(out.pixels.end(), image(i), image(i) + image_size());
+      if (labelled()) out.labels.push_back(labels[static_cast<std::size_t>(i)]);
+    }
+    return out;
+  }
+
   /// Images [count, C, H, W] from `first` on, with pixels mapped to `range`.
   template <Scalar T>
   Tensor<T> images(PixelRange range, Index first = 0, Index count = -1) const {

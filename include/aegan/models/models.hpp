@@ -1,4 +1,5 @@
 #pragma once
 #include "aegan/models/gan.hpp"
+#include "aegan/models/image_nets.hpp"
 #include "aegan/models/latent.hpp"
 #include "aegan/models/mnist_nets.hpp"
