@@ -220,7 +220,8 @@ TEST_CASE("Each kind of bad file is refused with its reason, or skipped on reque
   CHECK_THAT(refusal_of("text.png", "hello, I am text\n"), Contains("text, not an image"));
   CHECK_THAT(refusal_of("text.jpg", "GIF? no: plain words"), Contains("text, not an image"));
   CHECK_THAT(refusal_of("binary.png", std::string("\x01\x02\x03\x04\xFE\xFF", 6)), Contains("unknown signature"));
-  CHECK_THAT(refusal_of("truncated.png", png.substr(0, png.size() / 2)), Contains("cannot decode"));
+  CHECK_THAT(refusal_of("truncated.png", png.substr(0, png.size() / 2)), Contains("truncated PNG"));
+  CHECK_THAT(refusal_of("no_end.png", png.substr(0, png.size() - 12)), Contains("truncated PNG (no IEND chunk)"));
   CHECK_THAT(refusal_of("truncated.jpg", jpg.substr(0, jpg.size() * 3 / 4)), Contains("truncated JPEG"));
   CHECK_THAT(refusal_of("header_only.jpg", jpg.substr(0, 200)), Contains("JPEG"));
   CHECK_THAT(refusal_of("arithmetic.jpg", jpeg_with_frame(0xC9, 8)), Contains("arithmetic-coded JPEG"));
@@ -239,6 +240,18 @@ TEST_CASE("Each kind of bad file is refused with its reason, or skipped on reque
   REQUIRE(dht != std::string::npos);
   for (std::size_t k = 0; k < 16; ++k) huffman[dht + 5 + k] = '\xFF';
   CHECK_THAT(refusal_of("huffman.jpg", huffman), Contains("corrupt JPEG (a Huffman table of 4080 codes, at most 256 exist)"));
+  // stb_image tries its JPEG decoder first on every file and skips 0xFF fill bytes before the
+  // start marker: such bytes are a JPEG whatever the name says, and walked as one.
+  CHECK_THAT(refusal_of("fill.tga", "\xFF" + huffman), Contains("a Huffman table of 4080 codes"));
+  CHECK_THAT(refusal_of("psd.tga", std::string("8BPS\x00\x01", 6)), Contains("unknown signature"));
+  std::string greedy = png;  // an IDAT claiming 109 MB in a file of a few hundred bytes
+  const auto idat = greedy.find("IDAT");
+  REQUIRE(idat != std::string::npos);
+  greedy.replace(idat - 4, 4, std::string("\x06\x80\x00\x00", 4));
+  CHECK_THAT(refusal_of("greedy.png", greedy), Contains("truncated PNG (a chunk claims 109051904 bytes"));
+  std::string widest = png;  // 2^32-1 on each side: the pixel count needs all 64 bits
+  widest.replace(16, 8, std::string(8, '\xFF'));
+  CHECK_THAT(refusal_of("widest.png", widest), Contains("4294967295x4294967295 = 18446744065119617025 pixels, over the limit"));
   const std::string ppm = pnm_file(4, 4, {1, 2, 3});
   CHECK_THAT(refusal_of("truncated.ppm", ppm.substr(0, ppm.size() - 5)), Contains("truncated PGM/PPM (43 of 48 pixel bytes)"));
   CHECK_THAT(refusal_of("sixteen_bit.ppm", "P6\n2 3\n355\n" + std::string(36, '\x07')), Contains("maxval 355"));

@@ -13,6 +13,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -35,18 +36,32 @@ inline constexpr Index kDefaultMaxImagePixels = Index(1) << 26;
 
 enum class ImageFormat { Png, Jpeg, Gif, Bmp, Pnm, Tga, Unknown };
 
-/// The format by the file's signature. TGA has none, so it is only assumed when the caller says
-/// the name ends in .tga: stb would otherwise read almost any bytes as a TGA.
+namespace detail {
+/// Where a JPEG's start-of-image marker ends, read as stb_image reads it (0xFF fill bytes may
+/// precede 0xD8), or 0 when the bytes do not start with one.
+inline std::size_t jpeg_start_end(std::span<const std::uint8_t> b) {
+  if (b.empty() || b[0] != 0xFF) return 0;
+  std::size_t i = 1;
+  while (i < b.size() && b[i] == 0xFF) ++i;
+  return i < b.size() && b[i] == 0xD8 ? i + 1 : 0;
+}
+}  // namespace detail
+
+/// The format by the file's signature, as stb_image will see it: it tries its decoders in turn
+/// and takes the first whose signature matches, whatever the file's name. TGA has no signature, so
+/// it is only assumed when the caller says the name ends in .tga (stb would read almost any bytes
+/// as a TGA), and never for bytes another of stb's decoders would claim first, including the
+/// formats aegan does not read (PSD, PIC, HDR), which are Unknown.
 inline ImageFormat sniff_image_format(std::span<const std::uint8_t> b, bool named_tga) {
-  auto starts = [&](std::initializer_list<int> sig) {
-    if (b.size() < sig.size()) return false;
-    return std::equal(sig.begin(), sig.end(), b.begin(), [](int s, std::uint8_t v) { return s == v; });
+  auto starts = [&](std::string_view sig) {
+    return b.size() >= sig.size() && std::equal(sig.begin(), sig.end(), b.begin(), [](char s, std::uint8_t v) { return static_cast<std::uint8_t>(s) == v; });
   };
-  if (starts({0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'})) return ImageFormat::Png;
-  if (starts({0xFF, 0xD8, 0xFF})) return ImageFormat::Jpeg;
-  if (starts({'G', 'I', 'F', '8'})) return ImageFormat::Gif;
-  if (starts({'B', 'M'})) return ImageFormat::Bmp;
-  if (starts({'P', '5'}) || starts({'P', '6'})) return ImageFormat::Pnm;
+  if (starts("\x89PNG\r\n\x1A\n")) return ImageFormat::Png;
+  if (detail::jpeg_start_end(b) != 0) return ImageFormat::Jpeg;
+  if (starts("GIF8")) return ImageFormat::Gif;
+  if (starts("BM")) return ImageFormat::Bmp;
+  if (starts("P5") || starts("P6")) return ImageFormat::Pnm;
+  if (starts("8BPS") || starts("\x53\x80\xF6\x34") || starts("#?RADIANCE") || starts("#?RGBE")) return ImageFormat::Unknown;
   return named_tga ? ImageFormat::Tga : ImageFormat::Unknown;
 }
 
@@ -93,7 +108,7 @@ inline std::string jpeg_huffman_problem(std::span<const std::uint8_t> seg) {
 /// and malformed Huffman tables. "" leaves the rest (truncation, other corruption) to the
 /// decoder's own checks.
 inline std::string jpeg_problem(std::span<const std::uint8_t> b) {
-  std::size_t i = 2;  // after the start-of-image marker
+  std::size_t i = jpeg_start_end(b);  // after the start-of-image marker
   while (i + 4 <= b.size()) {
     if (b[i] != 0xFF || b[i + 1] == 0xFF) { ++i; continue; }  // stb_image skips junk and fill bytes too
     const std::uint8_t m = b[i + 1];
@@ -124,12 +139,32 @@ inline bool png_header_size(std::span<const std::uint8_t> b, Index& width, Index
   return true;
 }
 
+/// Each side is below 2^32 (a PNG header's field, or stb's int), so the product fits 64 bits unsigned.
 inline void check_dimensions(Index w, Index h, Index max_pixels) {
   const std::string claim = "the header claims " + std::to_string(w) + "x" + std::to_string(h);
   if (w <= 0 || h <= 0) throw ImageError(claim + " pixels, expected at least 1x1");
-  if (w * h > max_pixels)
-    throw ImageError(claim + " = " + std::to_string(w * h) + " pixels, over the limit of " + std::to_string(max_pixels) +
+  const std::uint64_t pixels = static_cast<std::uint64_t>(w) * static_cast<std::uint64_t>(h);
+  if (pixels > static_cast<std::uint64_t>(max_pixels))
+    throw ImageError(claim + " = " + std::to_string(pixels) + " pixels, over the limit of " + std::to_string(max_pixels) +
                      " pixels (ImageFolderOptions::max_pixels)");
+}
+
+/// Walks a PNG's chunks up to IEND: each must fit in the file. stb_image 2.27 grows its buffer to
+/// the length an IDAT chunk claims before reading it, so a 100-byte file could make it allocate a
+/// gigabyte; the claim is checked here against the bytes that are really there.
+inline std::string png_problem(std::span<const std::uint8_t> b) {
+  std::size_t at = 8;  // after the signature
+  while (at + 8 <= b.size()) {
+    const std::uint64_t length = std::uint64_t(b[at]) << 24 | std::uint64_t(b[at + 1]) << 16 | std::uint64_t(b[at + 2]) << 8 | b[at + 3];
+    const std::string type(reinterpret_cast<const char*>(b.data() + at + 4), 4);
+    const std::uint64_t remain = b.size() - at - 8;
+    if (length + 4 > remain)  // data and CRC
+      return "truncated PNG (a chunk claims " + std::to_string(length) + " bytes, " +
+             std::to_string(remain >= 4 ? remain - 4 : 0) + " remain)";
+    if (type == "IEND") return "";
+    at += 12 + static_cast<std::size_t>(length);
+  }
+  return "truncated PNG (no IEND chunk)";
 }
 
 /// Checks a binary PGM/PPM header (P5/P6, width, height, maxval, with # comments) and that the
@@ -206,6 +241,8 @@ inline RgbaImage decode_image(std::span<const std::uint8_t> bytes, bool named_tg
 
   Index png_w = 0, png_h = 0;
   if (format == ImageFormat::Png && detail::png_header_size(bytes, png_w, png_h)) detail::check_dimensions(png_w, png_h, max_pixels);
+  if (format == ImageFormat::Png)
+    if (std::string why = detail::png_problem(bytes); !why.empty()) throw ImageError(why);
   const int size = static_cast<int>(bytes.size());
   int w = 0, h = 0, comp = 0;
   if (!stbi_info_from_memory(bytes.data(), size, &w, &h, &comp))
