@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
   add_data_flags(train_cmd, train.config, train.skip_bad_images);
   add_model_flags(train_cmd, train.config);
   add_run_flags(train_cmd, train.threads, train.config.seed);
-  train_cmd->add_option("--epochs", train.epochs, "training epochs (default 30; a resumed run continues up to this total)")->check(CLI::Range(1L, 1000000L));
+  train_cmd->add_option("--epochs", train.epochs, "training epochs (default: about 6,000 steps, 102 epochs of the emoji; a resumed run continues up to this total)")->check(CLI::Range(1L, 1000000L));
   train_cmd->add_option("--minutes", train.minutes, "wall-clock budget: stop at the last epoch that fits")->check(CLI::PositiveNumber);
   train_cmd->add_option("--sampler", train.sampler, "latent density kept for sampling: prior, gaussian or gmm (fitted to E(train))")
       ->check(CLI::IsMember(aegan::models::sampler_kind_names()));
