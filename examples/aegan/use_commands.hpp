@@ -90,7 +90,16 @@ inline void run_eval(EvalFlags& flags) {
     RunConfig generated = flags.config;
     generated.dataset = "images";
     generated.data = flags.generated;
-    samples = load_folder(generated, flags.skip_bad_images).images<T>(aegan::data::PixelRange::ZeroOne);
+    const aegan::data::ImageDataset images = load_folder(generated, flags.skip_bad_images);
+    // Scores and their floors are comparable only at equal counts: score as many as the floor used.
+    const Index used = std::min(images.size(), scorer.sample_count());
+    if (used < images.size())
+      std::printf("scoring the first %lld of the %lld images in %s (as many as the real set)\n", static_cast<long long>(used),
+                  static_cast<long long>(images.size()), flags.generated.c_str());
+    else if (used < scorer.sample_count())
+      std::printf("note: %lld generated images against floors measured on %lld: give as many for comparable scores\n",
+                  static_cast<long long>(used), static_cast<long long>(scorer.sample_count()));
+    samples = images.images<T>(aegan::data::PixelRange::ZeroOne, 0, used);
     what = flags.generated.string();
   }
   std::printf("%lld generated images from %s against %lld real images\n", static_cast<long long>(samples.dim(0)), what.c_str(),
