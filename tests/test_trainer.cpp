@@ -321,3 +321,18 @@ TEST_CASE("ImageEvaluator refuses unlabelled images where it needs labels", "[tr
   CHECK_THROWS_WITH(evaluator.accuracy(images, {1, 2, 3}), Catch::Contains("4 images") && Catch::Contains("3 labels"));
   CHECK_THROWS_WITH(evaluator.score(images, images, {}, images), Catch::Contains("ImageEvaluator::score") && Catch::Contains("needs labelled data"));
 }
+
+TEST_CASE("mean_losses averages each named term over an epoch's reports", "[trainer]") {
+  std::vector<train::StepReport> reports(2);
+  reports[0].losses = {{"d_x", 1.0}, {"total", 4.0}};
+  reports[1].losses = {{"d_x", 2.0}, {"total", 8.0}};
+  const auto means = train::mean_losses(reports);
+  REQUIRE(means.size() == 2);
+  CHECK(means[0].first == "d_x");
+  CHECK(means[0].second == Approx(1.5));
+  CHECK(means[1].first == "total");
+  CHECK(means[1].second == Approx(6.0));
+  CHECK(train::mean_losses({}).empty());
+  reports[1].losses.pop_back();
+  CHECK_THROWS_WITH(train::mean_losses(reports), Catch::Contains("different loss terms"));
+}

@@ -55,13 +55,12 @@ class TrainingLog {
     if (!csv_) start_files();
     std::vector<double> row{static_cast<double>(epoch), last_epoch_seconds_};
     std::printf("epoch %ld  %.1fs ", epoch, last_epoch_seconds_);
-    for (std::size_t i = 0; i < names_.size(); ++i) {
-      double mean = 0;
-      for (const auto& r : reports) mean += r.losses[i].second;
-      mean /= static_cast<double>(reports.size());
+    const auto means = aegan::train::mean_losses(reports);
+    for (std::size_t i = 0; i < means.size(); ++i) {
+      const auto& [name, mean] = means[i];
       row.push_back(mean);
       curves_[i].values.push_back(mean);
-      std::printf(" %s %.4f", names_[i].c_str(), mean);
+      std::printf(" %s %.4f", name.c_str(), mean);
     }
     std::printf("\n");
     std::fflush(stdout);

@@ -163,13 +163,12 @@ int main(int argc, char** argv) {
       }
       std::vector<double> row{static_cast<double>(epoch), seconds};
       std::printf("epoch %ld  %.1fs ", epoch, seconds);
-      for (std::size_t i = 0; i < names.size(); ++i) {
-        double mean = 0;
-        for (auto& r : reports) mean += r.losses[i].second;
-        mean /= static_cast<double>(reports.size());
+      const auto means = train::mean_losses(reports);
+      for (std::size_t i = 0; i < means.size(); ++i) {
+        const auto& [name, mean] = means[i];
         row.push_back(mean);
         curves[i].values.push_back(mean);
-        std::printf(" %s %.4f", names[i].c_str(), mean);
+        std::printf(" %s %.4f", name.c_str(), mean);
       }
       std::printf("\n");
       std::fflush(stdout);

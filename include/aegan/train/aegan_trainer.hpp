@@ -38,6 +38,20 @@ struct StepReport {
   }
 };
 
+/// Each loss term's mean over `reports` (an epoch's steps, as on_epoch_end passes them), named and
+/// in the reports' order; empty for no reports.
+inline std::vector<std::pair<std::string, double>> mean_losses(const std::vector<StepReport>& reports) {
+  if (reports.empty()) return {};
+  std::vector<std::pair<std::string, double>> means = reports.front().losses;
+  for (auto& [name, value] : means) value = 0;
+  for (const StepReport& r : reports) {
+    if (r.losses.size() != means.size()) throw ValueError("mean_losses: the reports name different loss terms");
+    for (std::size_t i = 0; i < means.size(); ++i) means[i].second += r.losses[i].second;
+  }
+  for (auto& [name, value] : means) value /= static_cast<double>(reports.size());
+  return means;
+}
+
 /// Trains a generator, an encoder and two critics, each any nn::Module<T> type. The later types
 /// default to the one before: AEGANTrainer<nn::Sequential<float>> when all four are Sequentials,
 /// AEGANTrainer<MyGenerator, nn::Sequential<float>> for a hand-written generator.
