@@ -1,4 +1,5 @@
-// Convolution / batch-norm microbenchmarks: the layers of an MNIST DCGAN at batch 64, float32,
+// Convolution / batch-norm microbenchmarks: the layers of an MNIST DCGAN, and the 4x4 stride-2
+// layers of the 3x32x32 emoji networks and of the canonical 3x64x64 DCGAN, at batch 64, float32,
 // row for row the same as benchmarks/torch/bench_conv.py so benchmarks/compare.py puts them side
 // by side. Every row runs at 1 and 2 threads; all convolutions are kernel 4, stride 2, padding 1.
 //   conv2d_fwd/in:I/out:O/hw:S/threads:T            Conv2d I->O on [64, I, S, S], no graph recorded
@@ -112,17 +113,22 @@ void conv_transpose2d_fwdbwd(benchmark::State& s) { conv_transpose2d(s, true); }
 void batchnorm2d_fwd(benchmark::State& s) { batchnorm2d(s, false); }
 void batchnorm2d_fwdbwd(benchmark::State& s) { batchnorm2d(s, true); }
 
-// The MNIST DCGAN's layers and the same at half width.
+// The MNIST DCGAN's layers and the same at half width (7x7 maps: Winograd F(7x7, 2x2)), then the
+// emoji networks' middle layers at W=32 (16 -> 8, 8 -> 4) and a DCGAN 64 layer each way (F(4x4, 2x2)).
 void conv_args(benchmark::internal::Benchmark* b) {
   b->ArgNames({"in", "out", "hw", "threads"});
   for (int t : {1, 2})
-    for (auto [i, o, hw] : {std::array<int, 3>{1, 64, 28}, {64, 128, 14}, {1, 32, 28}, {32, 64, 14}}) b->Args({i, o, hw, t});
+    for (auto [i, o, hw] : {std::array<int, 3>{1, 64, 28}, {64, 128, 14}, {1, 32, 28}, {32, 64, 14}, {32, 64, 16},
+                            {64, 128, 8}, {128, 256, 16}})
+      b->Args({i, o, hw, t});
   b->UseRealTime();
 }
 void conv_transpose_args(benchmark::internal::Benchmark* b) {
   b->ArgNames({"in", "out", "hw", "threads"});
   for (int t : {1, 2})
-    for (auto [i, o, hw] : {std::array<int, 3>{128, 64, 7}, {64, 1, 14}, {64, 32, 7}, {32, 1, 14}}) b->Args({i, o, hw, t});
+    for (auto [i, o, hw] : {std::array<int, 3>{128, 64, 7}, {64, 1, 14}, {64, 32, 7}, {32, 1, 14}, {128, 64, 4},
+                            {64, 32, 8}, {256, 128, 8}})
+      b->Args({i, o, hw, t});
   b->UseRealTime();
 }
 void batchnorm_args(benchmark::internal::Benchmark* b) {

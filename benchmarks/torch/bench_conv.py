@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """PyTorch side of benchmarks/bench_conv.cpp: the same rows, the same shapes, float32.
 
-The layers of an MNIST DCGAN at batch 64 (kernel 4, stride 2, padding 1), forward under no_grad
-and forward + backward with input gradients, and BatchNorm2d in training mode.
+The layers of an MNIST DCGAN, of the 3x32x32 emoji networks and of the canonical 3x64x64 DCGAN at
+batch 64 (kernel 4, stride 2, padding 1), forward under no_grad and forward + backward with input
+gradients, and BatchNorm2d in training mode.
 Run with Debian's /usr/bin/python3 (python3-torch). Prints JSON (see common.py).
   --min-time S    seconds per row (default 0.3)
   --filter REGEX  run only rows whose name matches
@@ -18,8 +19,8 @@ import torch  # noqa: E402
 from common import run_rows  # noqa: E402
 
 BATCH = 64
-CONVS = [(1, 64, 28), (64, 128, 14), (1, 32, 28), (32, 64, 14)]
-CONV_TRANSPOSES = [(128, 64, 7), (64, 1, 14), (64, 32, 7), (32, 1, 14)]
+CONVS = [(1, 64, 28), (64, 128, 14), (1, 32, 28), (32, 64, 14), (32, 64, 16), (64, 128, 8), (128, 256, 16)]
+CONV_TRANSPOSES = [(128, 64, 7), (64, 1, 14), (64, 32, 7), (32, 1, 14), (128, 64, 4), (64, 32, 8), (256, 128, 8)]
 BATCHNORMS = [(64, 14), (32, 14)]
 
 

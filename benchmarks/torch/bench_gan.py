@@ -116,13 +116,14 @@ def fooling_loss(critic, fake):
     return F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
 
 
-def make_step(preset, width, next_batch=None, image=(1, 28, 28), latent=LATENT, canonical=False):
+def make_step(preset, width, next_batch=None, image=(1, 28, 28), latent=LATENT, canonical=False, seed=1):
     """One training step as a function; next_batch() gives the real images (default: one fixed batch).
 
     The networks are image_nets.hpp's for `image` (C, S, S) at `width`, or with canonical=True
-    PyTorch's DCGAN example at 3x64x64 with latent 100.
+    PyTorch's DCGAN example at 3x64x64 with latent 100. `seed` seeds torch's generator, which then
+    draws the initial weights and everything random in training.
     """
-    torch.manual_seed(1)
+    torch.manual_seed(seed)
     c, s = image[0], image[1]
     if canonical:
         g, dx = (dcgan_init(n) for n in canonical_dcgan(nz=latent))

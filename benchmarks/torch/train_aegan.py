@@ -72,6 +72,7 @@ def main():
     ap.add_argument("--size", type=int, default=32, help="with --images: the image side S")
     ap.add_argument("--samples", help="write --count generated images into this folder")
     ap.add_argument("--count", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=1, help="seeds the initial weights, the batch order and the noise")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     raw = read_folder_images(args.images, args.size) if args.images else read_idx_images(args.data)
@@ -86,7 +87,7 @@ def main():
         state["i"] += 1
         return images[idx]
 
-    step = make_step(args.preset, args.width, next_batch, image=tuple(images.shape[1:]))
+    step = make_step(args.preset, args.width, next_batch, image=tuple(images.shape[1:]), seed=args.seed)
     t0 = time.perf_counter()
     for _ in range(args.epochs * steps_per_epoch):
         step()

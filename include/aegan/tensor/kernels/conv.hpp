@@ -20,7 +20,8 @@
 // fills its panels straight from the chunk's padded samples (PatchPanels), and the forward's
 // gathers its left-hand side from them through one pointer per pixel and one offset per patch
 // entry (GatheredLhs). The 4x4 stride-2 convolutions with a 7x7 output (the MNIST networks'
-// largest) run on Winograd's algorithm instead, with a third of the multiplications
+// largest) or with output sides that are multiples of 4 (those of 32x32 and 64x64 images) run on
+// Winograd's algorithm instead, with a third (7x7) or 25/64 (the rest) of the multiplications
 // (kernels/winograd.hpp, chosen per call by ConvSettings::algorithm).
 //
 // conv_engine runs one ConvJob (conv_job.hpp): ConvPlan decides how the samples are split over
@@ -368,7 +369,8 @@ void conv_engine(const Conv2dGeometry& g, const ConvJob<T>& job, const ConvSetti
     if (job.source_sums) std::fill_n(job.source_sums, g.in_channels, T(0));
     return;
   }
-  if (winograd::chosen<T>(g, settings.algorithm)) return winograd::run(g, job);
+  if (const auto tiling = winograd::chosen<T>(g, settings.algorithm); tiling != winograd::Tiling::None)
+    return winograd::run(g, tiling, job);
   const ConvPlan plan = plan_conv(g, job, settings);
   std::array<T*, kConvMaxThreads> dw_parts{};
   std::array<double*, kConvMaxThreads> map_sum_parts{}, source_sum_parts{};

@@ -11,10 +11,12 @@
 
 namespace aegan::kernels {
 
-/// Which algorithm runs the convolutions that Winograd's F(7x7, 2x2) can take (a 4x4 kernel,
-/// stride 2, padding 1, 7x7 output; kernels/winograd.hpp). Auto picks it where it is faster (float,
-/// at least 8 samples and 8 channels each way); Direct never uses it (the im2col engine's
-/// rounding, kernels/conv.hpp); Winograd always does where the geometry allows.
+/// Which algorithm runs the convolutions that Winograd's minimal filtering can take (a 4x4
+/// kernel, stride 2, padding 1, and a 7x7 output or output sides that are multiples of 4;
+/// kernels/winograd.hpp). Auto picks it where it is faster (float, at least 8 channels each way,
+/// and 8 samples for a 7x7 output or 64 tiles of 4x4 outputs over the batch); Direct never uses
+/// it (the im2col engine's rounding, kernels/conv.hpp); Winograd always does where the geometry
+/// allows.
 enum class ConvAlgorithm { Auto, Direct, Winograd };
 inline constexpr std::array<ConvAlgorithm, 3> kConvAlgorithms = {ConvAlgorithm::Auto, ConvAlgorithm::Direct,
                                                                 ConvAlgorithm::Winograd};
