@@ -240,6 +240,9 @@ TEST_CASE("Each kind of bad file is refused with its reason, or skipped on reque
   REQUIRE(dht != std::string::npos);
   for (std::size_t k = 0; k < 16; ++k) huffman[dht + 5 + k] = '\xFF';
   CHECK_THAT(refusal_of("huffman.jpg", huffman), Contains("corrupt JPEG (a Huffman table of 4080 codes, at most 256 exist)"));
+  std::string tableless = jpg;  // every Huffman table turned into a comment: the scan decodes with none
+  for (auto at = tableless.find("\xFF\xC4"); at != std::string::npos; at = tableless.find("\xFF\xC4", at)) tableless[at + 1] = '\xFE';
+  CHECK_THAT(refusal_of("tableless.jpg", tableless), Contains("a scan uses a Huffman table that was never defined"));
   // stb_image tries its JPEG decoder first on every file and skips 0xFF fill bytes before the
   // start marker: such bytes are a JPEG whatever the name says, and walked as one.
   CHECK_THAT(refusal_of("fill.tga", "\xFF" + huffman), Contains("a Huffman table of 4080 codes"));

@@ -5,6 +5,7 @@
 // decoder allocates anything, and a JPEG that stops before its end marker is refused instead of
 // being decoded into grey garbage. Every refusal is an ImageError whose message says why.
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdint>
 #include <cstdlib>
@@ -89,12 +90,17 @@ inline std::string jpeg_frame_problem(std::uint8_t m, std::uint8_t bits) {
   return "";
 }
 
-/// Checks one DHT segment's tables: each lists at most 256 codes, all inside the segment.
-/// stb_image 2.27 (Debian 12) trusts the counts and writes past its code-length table otherwise.
-inline std::string jpeg_huffman_problem(std::span<const std::uint8_t> seg) {
+/// Which Huffman tables a JPEG has defined so far: [class (0 DC, 1 AC)][slot 0..3].
+using JpegTables = std::array<std::array<bool, 4>, 2>;
+
+/// Checks one DHT segment's tables: each lists at most 256 codes, all inside the segment, and
+/// marks them defined. stb_image 2.27 (Debian 12) trusts the counts and writes past its
+/// code-length table otherwise.
+inline std::string jpeg_huffman_problem(std::span<const std::uint8_t> seg, JpegTables& defined) {
   std::size_t p = 0;
   while (p < seg.size()) {
     if (p + 17 > seg.size()) return "corrupt JPEG (a Huffman table header is cut short)";
+    if ((seg[p] >> 4) <= 1 && (seg[p] & 15) <= 3) defined[seg[p] >> 4][seg[p] & 15] = true;
     std::size_t codes = 0;
     for (std::size_t k = 1; k <= 16; ++k) codes += seg[p + k];
     if (codes > 256) return "corrupt JPEG (a Huffman table of " + std::to_string(codes) + " codes, at most 256 exist)";
@@ -103,12 +109,32 @@ inline std::string jpeg_huffman_problem(std::span<const std::uint8_t> seg) {
   return "";
 }
 
+/// Checks that a scan (SOS segment) decodes only with Huffman tables defined before it: stb_image
+/// 2.27 decodes with whatever an undefined table's memory holds and reads past its code limits.
+/// A progressive frame's DC scans need DC tables only (none for refinement), its AC scans AC ones.
+inline std::string jpeg_scan_problem(std::span<const std::uint8_t> seg, bool progressive, const JpegTables& defined) {
+  if (seg.empty()) return "";
+  const std::size_t components = seg[0];
+  if (seg.size() < 1 + 2 * components + 3) return "";  // the decoder refuses a short scan header itself
+  const std::uint8_t start = seg[1 + 2 * components], refine = seg[3 + 2 * components] >> 4;
+  const bool dc = !progressive || (start == 0 && refine == 0), ac = !progressive || start != 0;
+  for (std::size_t c = 0; c < components; ++c) {
+    const std::uint8_t tables = seg[2 + 2 * c];
+    if ((tables >> 4) > 3 || (tables & 15) > 3) return "";  // refused by the decoder's own check
+    if ((dc && !defined[0][tables >> 4]) || (ac && !defined[1][tables & 15]))
+      return "corrupt JPEG (a scan uses a Huffman table that was never defined)";
+  }
+  return "";
+}
+
 /// Walks a JPEG's marker segments as stb_image does (skipping junk between them and the coded data
 /// of each scan) and names what stb_image cannot or must not be given: unsupported frame types
-/// and malformed Huffman tables. "" leaves the rest (truncation, other corruption) to the
+/// and malformed or missing Huffman tables. "" leaves the rest (truncation, other corruption) to the
 /// decoder's own checks.
 inline std::string jpeg_problem(std::span<const std::uint8_t> b) {
   std::size_t i = jpeg_start_end(b);  // after the start-of-image marker
+  JpegTables defined{};
+  bool progressive = false;
   while (i + 4 <= b.size()) {
     if (b[i] != 0xFF || b[i + 1] == 0xFF) { ++i; continue; }  // stb_image skips junk and fill bytes too
     const std::uint8_t m = b[i + 1];
@@ -119,8 +145,12 @@ inline std::string jpeg_problem(std::span<const std::uint8_t> b) {
     // A segment running past the end is checked as far as it goes: the decoder reads on regardless.
     const std::span<const std::uint8_t> seg = b.subspan(i + 4, std::min(length - 2, b.size() - (i + 4)));
     std::string why;
-    if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) why = seg.empty() ? "" : jpeg_frame_problem(m, seg[0]);
-    if (m == 0xC4) why = jpeg_huffman_problem(seg);
+    if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) {
+      why = seg.empty() ? "" : jpeg_frame_problem(m, seg[0]);
+      progressive = m == 0xC2;
+    }
+    if (m == 0xC4) why = jpeg_huffman_problem(seg, defined);
+    if (m == 0xDA) why = jpeg_scan_problem(seg, progressive, defined);
     if (!why.empty()) return why;
     i += 2 + length;
     if (m == 0xDA)  // entropy-coded data up to the next marker (0xFF00 is an escaped 0xFF, 0xFFD0-D7 restarts)
