@@ -521,7 +521,7 @@ Tiling chosen(const Conv2dGeometry& g, ConvAlgorithm algorithm) {
   // Auto: the transforms' fixed costs (regrouping the kernel's taps, a GEMM per point) pay off
   // from 8 samples of one 8x8 tile, or 64 tiles of 5x5 (Conv2d 64->128 to 4x4 on 2 threads: 1.8x
   // the direct engine's time at batch 8, 0.8x at 64); double keeps the direct engine's exactness.
-  const Index tiles = g.batch * (tiling == Tiling::F7x7 ? 1 : (g.out_h / F4x4::out) * (g.out_w / F4x4::out));
+  const Index tiles = g.batch * (tiling == Tiling::F7x7 ? TileGrid<F7x7>(g).tiles() : TileGrid<F4x4>(g).tiles());
   const bool pays = std::is_same_v<T, float> && tiles >= (tiling == Tiling::F7x7 ? 8 : 64) && g.in_channels >= 8 &&
                     g.out_channels >= 8;
   return pays ? tiling : Tiling::None;
