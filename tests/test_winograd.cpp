@@ -117,7 +117,7 @@ TEMPLATE_TEST_CASE("Winograd convolution passes equal the direct engine's on ran
     // whole multiples of 4 KiB, so every buffer carries the gap of point_stride, as in the models.
     const Shape4x4 s = trial < 24   ? random_shape(rng, trial)
                        : trial == 24 ? Shape4x4{16, 16, 64, 14, 14}
-                                     : Shape4x4{4, 16, 64, 8, 8, 4, 4};
+                                     : Shape4x4{16, 16, 64, 8, 8, 4, 4};
     std::optional<kernels::Rectifier<T>> rectifier;
     if (trial % 3 == 1) rectifier = kernels::Rectifier<T>{T(0)};
     if (trial % 3 == 2) rectifier = kernels::Rectifier<T>{T(0.2)};
