@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes every parser of untrusted bytes for a bounded time: the IDX reader (raw and gzip), the
-# checkpoint loader and the image decoder (stb_image compiled into the harness), with libFuzzer + AddressSanitizer + UndefinedBehaviorSanitizer (clang 14).
+# checkpoint loader, the image decoder (stb_image compiled into the harness) and the model-file
+# loader (architectures built by the layer registry), with libFuzzer + AddressSanitizer + UndefinedBehaviorSanitizer (clang 14).
 # Seeds are valid files written by the library's own writers (tests/fuzz/make_seed_corpus.cpp).
 # Any crash, sanitizer report, leak, hang (-timeout), allocation over -malloc_limit_mb or
 # exception other than aegan::Error fails the script; the input that caused it is kept under
@@ -34,7 +35,7 @@ rm -rf "$build/seeds"
 "$build/make_seed_corpus" "$build/seeds"
 
 status=0
-for pair in fuzz_idx:idx fuzz_checkpoint:checkpoint fuzz_image:image; do
+for pair in fuzz_idx:idx fuzz_checkpoint:checkpoint fuzz_image:image fuzz_model:model; do
   name="${pair%%:*}"
   seeds="$build/seeds/${pair##*:}"
   corpus="$build/corpus/$name"          # grows across local runs; seeds are re-read every time

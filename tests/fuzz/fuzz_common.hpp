@@ -13,13 +13,32 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+
+#include <zlib.h>
 
 #include <aegan/aegan.hpp>
 #include <aegan/train/aegan_trainer.hpp>
 #include <aegan/train/state.hpp>
 
 namespace aegan::fuzz {
+
+/// `bytes` (an archive: checkpoint or model file) with the header's payload length and CRC-32
+/// rewritten to match, or nothing when they do not start with the archive magic. Almost every
+/// mutation breaks the checksum: without this the fuzzers would never get past it into the
+/// payload parser and what reads the entries.
+inline std::optional<std::string> with_valid_checksum(const std::string& bytes) {
+  using io::Archive;
+  if (bytes.size() < Archive::kHeaderBytes || std::memcmp(bytes.data(), Archive::kMagic, 8) != 0) return std::nullopt;
+  std::string fixed = bytes;
+  const std::uint64_t payload_bytes = bytes.size() - Archive::kHeaderBytes;
+  const auto crc = static_cast<std::uint32_t>(
+      crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(fixed.data() + Archive::kHeaderBytes), static_cast<uInt>(payload_bytes)));
+  std::memcpy(fixed.data() + 12, &payload_bytes, 8);
+  std::memcpy(fixed.data() + 20, &crc, 4);
+  return fixed;
+}
 
 /// A file that lives in memory (memfd) and is reachable by path (/proc/self/fd/N), so a harness
 /// hands its bytes to a path-taking loader without touching the disk.

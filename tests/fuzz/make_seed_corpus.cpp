@@ -2,6 +2,8 @@
 //   make_seed_corpus DIR   ->  DIR/idx/*         raw and gzip IDX images, labels and other arrays
 //                              DIR/checkpoint/*  checkpoints: every entry kind, an empty one, the
 //                                                train/state.hpp helpers' and an AEGANTrainer's
+//                              DIR/model/*       model files: a generator with encoder and GMM
+//                                                sampler, one with every other layer kind
 //                              DIR/image/*       PNG (every colour type, 8 and 16 bit), JPEG, BMP,
 //                                                TGA, GIF, PGM and PPM files
 // Every seed is a valid file; the program reads each one back and fails if any does not load.
@@ -84,6 +86,42 @@ void write_checkpoint_seeds(const fs::path& dir) {
   for (const auto& entry : fs::directory_iterator(dir)) (void)train::Checkpoint::load(entry.path());
 }
 
+void write_model_seeds(const fs::path& dir) {
+  using namespace nn;
+  Rng rng(7);
+  {  // the image networks at their smallest: 1x8x8 grey, z = 3, an encoder and a fitted GMM
+    const auto options = models::ImageNetOptions(1, 8).width(2).latent(3);
+    Tensor<float> codes({40, 3});
+    for (float& v : codes) v = static_cast<float>(rng.normal());
+    models::GeneratorModel<float> model(models::generator<float>(options, rng), 3, models::ImageFormat{1, 8, 8},
+                                        models::LatentSampler::fit_gmm(codes, 2, 1), "ema");
+    model.set_encoder(models::encoder<float>(options, rng)).set_class_names({"zero", "one"});
+    model.save(dir / "image_nets.aegan");
+  }
+  {  // every other layer kind, 2 -> 3x4x4 RGB in [0, 1]
+    auto net = std::make_shared<Sequential<float>>();
+    net->push_back(std::make_shared<Linear<float>>(LinearOptions(2, 8).bias(false), rng));
+    net->push_back(std::make_shared<BatchNorm1d<float>>(BatchNormOptions(8).momentum(std::nullopt)));
+    net->push_back(std::make_shared<LeakyReLU<float>>(0.1f));
+    net->push_back(std::make_shared<Dropout<float>>(0.2, rng));
+    net->push_back(std::make_shared<Unflatten<float>>(1, std::vector<Index>{2, 2, 2}));
+    net->push_back(std::make_shared<Upsample<float>>(Size2{2, 2}));
+    net->push_back(std::make_shared<Conv2d<float>>(Conv2dOptions(2, 3, 3).padding(1).algorithm(ConvAlgorithm::Direct), rng));
+    net->push_back(std::make_shared<MaxPool2d<float>>(MaxPool2dOptions(3).stride(1).padding(1)));
+    net->push_back(std::make_shared<AvgPool2d<float>>(AvgPool2dOptions(3).stride(1).padding(1).count_include_pad(false)));
+    net->push_back(std::make_shared<Dropout2d<float>>(0.1, rng));
+    net->push_back(std::make_shared<Flatten<float>>());
+    net->push_back(std::make_shared<Unflatten<float>>(1, std::vector<Index>{3, 4, 4}));
+    net->push_back(std::make_shared<Sigmoid<float>>());
+    models::GeneratorModel<float>(net, 2, models::ImageFormat{3, 4, 4, 0.0, 1.0}, models::LatentSampler::prior(2)).save(dir / "layers.aegan");
+  }
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const auto model = models::GeneratorModel<float>::load(entry.path());
+    Rng sample_rng(1);
+    (void)model.sample(2, sample_rng);
+  }
+}
+
 void write_image_seeds(const fs::path& dir) {
   using test::StbFormat;
   std::vector<unsigned char> rgba;
@@ -119,7 +157,7 @@ void write_image_seeds(const fs::path& dir) {
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    std::fprintf(stderr, "usage: %s DIR   (writes DIR/idx, DIR/checkpoint and DIR/image)\n", argv[0]);
+    std::fprintf(stderr, "usage: %s DIR   (writes DIR/idx, DIR/checkpoint, DIR/image and DIR/model)\n", argv[0]);
     return 2;
   }
   try {
@@ -127,10 +165,12 @@ int main(int argc, char** argv) {
     fs::create_directories(root / "idx");
     fs::create_directories(root / "checkpoint");
     fs::create_directories(root / "image");
+    fs::create_directories(root / "model");
     write_idx_seeds(root / "idx");
     write_checkpoint_seeds(root / "checkpoint");
     write_image_seeds(root / "image");
-    std::printf("make_seed_corpus: seeds written to %s/idx, %s/checkpoint and %s/image\n", argv[1], argv[1], argv[1]);
+    write_model_seeds(root / "model");
+    std::printf("make_seed_corpus: seeds written to %s/{idx,checkpoint,image,model}\n", argv[1]);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "make_seed_corpus: %s\n", e.what());
     return 1;

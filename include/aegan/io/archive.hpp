@@ -3,8 +3,8 @@
 // its payload, written atomically (temporary file + rename). The trainer's checkpoints are archives
 // (train::Checkpoint); a model file can be one too. The loader treats the file as untrusted: it
 // checks magic, version, sizes and checksum before it allocates or parses, and every refusal is an
-// IoError naming the file and the problem. Messages call the file a checkpoint, the format's name
-// (its magic is "AEGANCKP"), whatever it holds.
+// IoError naming the file and the problem. Messages call the file what the caller loads it as
+// ("checkpoint" unless told, "model file" for models/generator_model.hpp).
 //
 // Layout (little-endian):
 //   "AEGANCKP" | u32 version | u64 payload_bytes | u32 crc32(payload) | payload
@@ -92,35 +92,37 @@ class Archive {
   }
 
   /// Reads and validates an archive file.
-  static Archive load(const std::filesystem::path& path) {
+  static Archive load(const std::filesystem::path& path, const std::string& label = "checkpoint") {
     // Only regular files: a folder would "open" and report a nonsense size, a FIFO would block.
     std::error_code ec;
     const auto status = std::filesystem::status(path, ec);
-    if (std::filesystem::is_directory(status)) throw IoError("checkpoint " + path.string() + ": is a folder, expected a checkpoint file");
+    if (std::filesystem::is_directory(status)) throw IoError(label + " " + path.string() + ": is a folder, expected a " + label + " file");
     if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
-      throw IoError("checkpoint " + path.string() + ": not a regular file");
+      throw IoError(label + " " + path.string() + ": not a regular file");
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw IoError("checkpoint " + path.string() + ": cannot open (" + (std::filesystem::exists(status) ? "unreadable" : "no such file") + ")");
+    if (!in) throw IoError(label + " " + path.string() + ": cannot open (" + (std::filesystem::exists(status) ? "unreadable" : "no such file") + ")");
     in.seekg(0, std::ios::end);
     const auto size = static_cast<std::uint64_t>(in.tellg());
     in.seekg(0);
     std::string header(kHeaderBytes, '\0');
     if (size < kHeaderBytes || !in.read(header.data(), static_cast<std::streamsize>(kHeaderBytes)))
-      throw IoError("checkpoint " + path.string() + ": truncated header (" + std::to_string(size) + " bytes, expected at least " +
+      throw IoError(label + " " + path.string() + ": truncated header (" + std::to_string(size) + " bytes, expected at least " +
                     std::to_string(kHeaderBytes) + ")");
-    return parse(header, in, size, path.string());
+    return parse(header, in, size, path.string(), label);
   }
 
   /// Parses archive bytes already in memory (the fuzzer's entry point); `origin` names them in errors.
-  static Archive from_bytes(const std::string& bytes, const std::string& origin = "<memory>") {
+  static Archive from_bytes(const std::string& bytes, const std::string& origin = "<memory>", const std::string& label = "checkpoint") {
     if (bytes.size() < kHeaderBytes)
-      throw IoError("checkpoint " + origin + ": truncated header (" + std::to_string(bytes.size()) + " bytes, expected at least " +
+      throw IoError(label + " " + origin + ": truncated header (" + std::to_string(bytes.size()) + " bytes, expected at least " +
                     std::to_string(kHeaderBytes) + ")");
     std::istringstream in(bytes.substr(kHeaderBytes));
-    return parse(bytes.substr(0, kHeaderBytes), in, bytes.size(), origin);
+    return parse(bytes.substr(0, kHeaderBytes), in, bytes.size(), origin, label);
   }
 
   const std::string& origin() const { return origin_; }
+  /// What the file was loaded as: "checkpoint", "model file".
+  const std::string& label() const { return label_; }
 
  private:
   const Entry& find(const std::string& name) const {
@@ -128,7 +130,7 @@ class Archive {
     if (it == entries_.end()) throw IoError(where() + ": missing entry '" + name + "'");
     return it->second;
   }
-  std::string where() const { return "checkpoint " + (origin_.empty() ? std::string("<unsaved>") : origin_); }
+  std::string where() const { return label_ + " " + (origin_.empty() ? std::string("<unsaved>") : origin_); }
 
   static std::uint32_t crc(const std::string& s) {
     uLong c = crc32(0L, Z_NULL, 0);
@@ -166,7 +168,7 @@ class Archive {
     const std::string& origin;
     void need(std::uint64_t n, const char* what) const {
       if (n > bytes.size() - at)
-        throw IoError("checkpoint " + origin + ": truncated payload reading " + what + " (needs " + std::to_string(n) +
+        throw IoError(origin + ": truncated payload reading " + what + " (needs " + std::to_string(n) +
                       " bytes at offset " + std::to_string(at) + ", " + std::to_string(bytes.size() - at) + " left)");
     }
     template <class P>
@@ -189,7 +191,7 @@ class Archive {
   static Tensor<T> read_tensor(Reader& r, const std::string& name) {
     const auto rank = r.pod<std::uint8_t>("tensor rank");
     if (rank > Shape::kMaxRank)
-      throw IoError("checkpoint " + r.origin + ": tensor '" + name + "' claims rank " + std::to_string(rank) + " (max " +
+      throw IoError(r.origin + ": tensor '" + name + "' claims rank " + std::to_string(rank) + " (max " +
                     std::to_string(Shape::kMaxRank) + ")");
     std::vector<Index> dims;
     std::uint64_t count = 1;
@@ -198,11 +200,11 @@ class Archive {
       const auto d = r.pod<std::uint64_t>("tensor dimension");
       // Reject before multiplying past the bytes actually present (no overflow, no huge allocation).
       if (d != 0 && count > (r.bytes.size() - r.at) / sizeof(T) / d)
-        throw IoError("checkpoint " + r.origin + ": tensor '" + name + "' claims more elements than the file holds");
+        throw IoError(r.origin + ": tensor '" + name + "' claims more elements than the file holds");
       // An empty tensor ([0, d...]) holds no bytes, but its other dims must still be sane sizes
       // whose products (numel_from, strides) cannot overflow an Index.
       if (d != 0 && extent > kMaxPayload / d)
-        throw IoError("checkpoint " + r.origin + ": tensor '" + name + "' claims dimension " + std::to_string(d) +
+        throw IoError(r.origin + ": tensor '" + name + "' claims dimension " + std::to_string(d) +
                       ", beyond any tensor a checkpoint can hold");
       count *= d;
       if (d != 0) extent *= d;
@@ -215,8 +217,10 @@ class Archive {
     return t;
   }
 
-  static Archive parse(const std::string& header, std::istream& in, std::uint64_t file_size, const std::string& origin) {
-    auto fail = [&](const std::string& what) { return IoError("checkpoint " + origin + ": " + what); };
+  static Archive parse(const std::string& header, std::istream& in, std::uint64_t file_size, const std::string& origin,
+                       const std::string& label) {
+    const std::string who = label + " " + origin;
+    auto fail = [&](const std::string& what) { return IoError(who + ": " + what); };
     if (std::memcmp(header.data(), kMagic, 8) != 0) throw fail("not an aegan checkpoint (bad magic)");
     std::uint32_t version, stored_crc;
     std::uint64_t payload_bytes;
@@ -234,7 +238,8 @@ class Archive {
 
     Archive ck;
     ck.origin_ = origin;
-    Reader r{payload, 0, origin};
+    ck.label_ = label;
+    Reader r{payload, 0, who};
     const auto n = r.pod<std::uint32_t>("entry count");
     for (std::uint32_t e = 0; e < n; ++e) {
       const auto kind = r.pod<std::uint8_t>("entry kind");
@@ -268,6 +273,7 @@ class Archive {
 
   std::map<std::string, Entry> entries_;
   std::string origin_;
+  std::string label_ = "checkpoint";
 };
 
 }  // namespace aegan::io

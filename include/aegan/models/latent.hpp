@@ -131,7 +131,7 @@ class LatentSampler {
       try {
         return parse_sampler_kind(ck.text(prefix + ".kind"));
       } catch (const ValueError& e) {  // a bad name in a file is the file's problem
-        throw IoError("checkpoint " + ck.origin() + ": " + e.what());
+        throw IoError(ck.label() + " " + ck.origin() + ": " + e.what());
       }
     }());
     const auto& w = ck.tensor<double>(prefix + ".weights");
@@ -139,7 +139,7 @@ class LatentSampler {
     const auto& chol = ck.tensor<double>(prefix + ".chol");
     if (w.rank() != 1 || mu.rank() != 2 || chol.rank() != 3 || mu.dim(0) != w.dim(0) || chol.dim(0) != w.dim(0) ||
         chol.dim(1) != mu.dim(1) || chol.dim(2) != mu.dim(1) || w.dim(0) == 0 || mu.dim(1) == 0)
-      throw IoError("checkpoint " + ck.origin() + ": inconsistent sampler shapes " + w.shape().to_string() + ", " +
+      throw IoError(ck.label() + " " + ck.origin() + ": inconsistent sampler shapes " + w.shape().to_string() + ", " +
                     mu.shape().to_string() + ", " + chol.shape().to_string());
     const Index k = w.dim(0), d = mu.dim(1);
     for (Index c = 0; c < k; ++c) {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "aegan/autograd/ops/batchnorm.hpp"
-#include "aegan/nn/module.hpp"
+#include "aegan/nn/layer_registry.hpp"
 
 namespace aegan::nn {
 
@@ -71,6 +71,25 @@ class BatchNormBase : public Module<T> {
   }
   const BatchNormOptions& options() const { return options_; }
 
+  LayerSpec spec() const override {
+    const auto& o = options_;
+    LayerSpec s(name_);
+    s.set("num_features", o.num_features()).set_real("eps", o.eps()).set_flag("affine", o.affine());
+    s.set_flag("track_running_stats", o.track_running_stats());
+    if (o.momentum()) s.set_real("momentum", *o.momentum());  // absent: a cumulative average
+    return s;
+  }
+  /// The options in `spec`, checked against the stored weights and statistics.
+  static BatchNormOptions options_from(const LayerSpec& spec) {
+    auto o = BatchNormOptions(spec.size("num_features")).eps(spec.real("eps")).affine(spec.flag("affine"));
+    o.track_running_stats(spec.flag("track_running_stats"));
+    o.momentum(spec.has("momentum") ? std::optional<double>(spec.real("momentum")) : std::nullopt);
+    const Shape per_channel{o.num_features()};
+    if (o.affine()) spec.check_stored("weight", per_channel), spec.check_stored("bias", per_channel);
+    if (o.track_running_stats()) spec.check_stored("running_mean", per_channel), spec.check_stored("running_var", per_channel);
+    return o;
+  }
+
   Var<T> weight, bias;                                    // [C], undefined unless affine
   Var<T> running_mean, running_var, num_batches_tracked;  // buffers, undefined unless tracked
 
@@ -109,6 +128,10 @@ class BatchNorm1d : public detail::BatchNormBase<T, 2, 3> {
  public:
   explicit BatchNorm1d(const BatchNormOptions& options) : detail::BatchNormBase<T, 2, 3>(options, "BatchNorm1d") {}
   explicit BatchNorm1d(Index num_features) : BatchNorm1d(BatchNormOptions(num_features)) {}
+  static constexpr const char* kKind = "BatchNorm1d";
+  static std::shared_ptr<Module<T>> from_spec(const LayerSpec& spec) {
+    return std::make_shared<BatchNorm1d>(BatchNorm1d::options_from(spec));
+  }
 };
 
 /// Batch normalization over [N, C, H, W] inputs, per channel.
@@ -117,6 +140,13 @@ class BatchNorm2d : public detail::BatchNormBase<T, 4, 4> {
  public:
   explicit BatchNorm2d(const BatchNormOptions& options) : detail::BatchNormBase<T, 4, 4>(options, "BatchNorm2d") {}
   explicit BatchNorm2d(Index num_features) : BatchNorm2d(BatchNormOptions(num_features)) {}
+  static constexpr const char* kKind = "BatchNorm2d";
+  static std::shared_ptr<Module<T>> from_spec(const LayerSpec& spec) {
+    return std::make_shared<BatchNorm2d>(BatchNorm2d::options_from(spec));
+  }
 };
+
+inline const LayerRegistration<BatchNorm1d> batch_norm1d_registration;
+inline const LayerRegistration<BatchNorm2d> batch_norm2d_registration;
 
 }  // namespace aegan::nn

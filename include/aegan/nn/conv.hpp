@@ -6,7 +6,7 @@
 
 #include "aegan/autograd/ops/conv.hpp"
 #include "aegan/nn/init.hpp"
-#include "aegan/nn/module.hpp"
+#include "aegan/nn/layer_registry.hpp"
 
 namespace aegan::nn {
 
@@ -77,6 +77,33 @@ inline std::string algorithm_suffix(ConvAlgorithm a) {
   return a == ConvAlgorithm::Auto ? std::string() : std::string(", algorithm=") + kernels::algorithm_name(a);
 }
 
+/// The options both convolutions share, as a spec and back.
+template <class Options>
+LayerSpec conv_spec(const char* kind, const Options& o) {
+  return LayerSpec(kind)
+      .set("in_channels", o.in_channels())
+      .set("out_channels", o.out_channels())
+      .set("kernel_size", o.kernel_size())
+      .set("stride", o.stride())
+      .set("padding", o.padding())
+      .set_flag("bias", o.bias())
+      .set_text("algorithm", kernels::algorithm_name(o.algorithm()));
+}
+template <class Options>
+Options conv_options_from(const LayerSpec& spec) {
+  ConvAlgorithm algorithm;
+  try {
+    algorithm = kernels::parse_conv_algorithm(spec.text("algorithm"));
+  } catch (const ValueError& e) {
+    throw spec.fail(e.what());
+  }
+  return Options(spec.size("in_channels"), spec.size("out_channels"), spec.size2("kernel_size"))
+      .stride(spec.size2("stride"))
+      .padding(spec.size2("padding", 0))
+      .bias(spec.flag("bias"))
+      .algorithm(algorithm);
+}
+
 template <Scalar T>
 void init_conv(Var<T>& weight, Var<T>& bias, Rng& rng) {
   init::kaiming_uniform(weight.mutable_value(), std::sqrt(5.0), rng);
@@ -115,6 +142,16 @@ class Conv2d : public Module<T> {
   }
   const Conv2dOptions& options() const { return options_; }
   void set_algorithm(ConvAlgorithm a) { options_.algorithm(a); }
+
+  static constexpr const char* kKind = "Conv2d";
+  LayerSpec spec() const override { return detail::conv_spec(kKind, options_); }
+  static std::shared_ptr<Module<T>> from_spec(const LayerSpec& spec) {
+    auto o = detail::conv_options_from<Conv2dOptions>(spec);
+    spec.check_stored("weight", {o.out_channels(), o.in_channels(), o.kernel_size().h, o.kernel_size().w});
+    if (o.bias()) spec.check_stored("bias", {o.out_channels()});
+    Rng unused_init(0);  // the weights are read after
+    return std::make_shared<Conv2d>(o, unused_init);
+  }
 
   Var<T> weight;
   Var<T> bias;  // undefined when options.bias(false)
@@ -159,6 +196,16 @@ class ConvTranspose2d : public Module<T> {
   const ConvTranspose2dOptions& options() const { return options_; }
   void set_algorithm(ConvAlgorithm a) { options_.algorithm(a); }
 
+  static constexpr const char* kKind = "ConvTranspose2d";
+  LayerSpec spec() const override { return detail::conv_spec(kKind, options_).set("output_padding", options_.output_padding()); }
+  static std::shared_ptr<Module<T>> from_spec(const LayerSpec& spec) {
+    auto o = detail::conv_options_from<ConvTranspose2dOptions>(spec).output_padding(spec.size2("output_padding", 0));
+    spec.check_stored("weight", {o.in_channels(), o.out_channels(), o.kernel_size().h, o.kernel_size().w});
+    if (o.bias()) spec.check_stored("bias", {o.out_channels()});
+    Rng unused_init(0);
+    return std::make_shared<ConvTranspose2d>(o, unused_init);
+  }
+
   Var<T> weight;
   Var<T> bias;  // undefined when options.bias(false)
 
@@ -172,6 +219,9 @@ class ConvTranspose2d : public Module<T> {
 
   ConvTranspose2dOptions options_;
 };
+
+inline const LayerRegistration<Conv2d> conv2d_registration;
+inline const LayerRegistration<ConvTranspose2d> conv_transpose2d_registration;
 
 /// Sets the algorithm of every Conv2d and ConvTranspose2d in `network` and its descendants: the
 /// way to run a whole network (a preset's, say) with ConvAlgorithm::Direct for an A/B comparison.

@@ -2,7 +2,7 @@
 #include <memory>
 
 #include "aegan/autograd/ops/dropout.hpp"
-#include "aegan/nn/module.hpp"
+#include "aegan/nn/layer_registry.hpp"
 
 namespace aegan::nn {
 
@@ -17,10 +17,19 @@ class Dropout : public Module<T> {
   Var<T> forward(const Var<T>& x) override { return dropout(x, p_, this->is_training(), rng_); }
   std::string type_name() const override { return "Dropout(p=" + std::to_string(p_) + ")"; }
   Rng& rng() { return rng_; }
+  static constexpr const char* kKind = "Dropout";
+  /// The probability only: a loaded network is for inference, where dropout passes its input on.
+  LayerSpec spec() const override { return LayerSpec(kKind).set_real("p", p_); }
+  static std::shared_ptr<Module<T>> from_spec(const LayerSpec& spec) {
+    Rng masks(0);
+    return std::make_shared<Dropout>(spec.real("p"), masks);
+  }
 
  private:
   double p_;
   Rng rng_;
 };
+
+inline const LayerRegistration<Dropout> dropout_registration;
 
 }  // namespace aegan::nn

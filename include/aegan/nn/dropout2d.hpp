@@ -4,7 +4,7 @@
 #include <string>
 
 #include "aegan/autograd/ops/arith.hpp"
-#include "aegan/nn/module.hpp"
+#include "aegan/nn/layer_registry.hpp"
 #include "aegan/tensor/rng.hpp"
 
 namespace aegan {
@@ -42,11 +42,19 @@ class Dropout2d : public Module<T> {
   }
   std::string type_name() const override { return "Dropout2d(p=" + std::to_string(p_) + ")"; }
   Rng& rng() { return rng_; }
+  static constexpr const char* kKind = "Dropout2d";
+  LayerSpec spec() const override { return LayerSpec(kKind).set_real("p", p_); }
+  static std::shared_ptr<Module<T>> from_spec(const LayerSpec& spec) {
+    Rng masks(0);
+    return std::make_shared<Dropout2d>(spec.real("p"), masks);
+  }
 
  private:
   double p_;
   Rng rng_;
 };
+
+inline const LayerRegistration<Dropout2d> dropout2d_registration;
 
 }  // namespace nn
 }  // namespace aegan

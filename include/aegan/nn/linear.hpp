@@ -3,7 +3,7 @@
 
 #include "aegan/autograd/ops/matmul.hpp"
 #include "aegan/nn/init.hpp"
-#include "aegan/nn/module.hpp"
+#include "aegan/nn/layer_registry.hpp"
 
 namespace aegan::nn {
 
@@ -58,11 +58,26 @@ class Linear : public Module<T> {
   }
   const LinearOptions& options() const { return options_; }
 
+  static constexpr const char* kKind = "Linear";
+  LayerSpec spec() const override {
+    const auto& o = options_;
+    return LayerSpec(kKind).set("in_features", o.in_features()).set("out_features", o.out_features()).set_flag("bias", o.bias());
+  }
+  static std::shared_ptr<Module<T>> from_spec(const LayerSpec& spec) {
+    const auto o = LinearOptions(spec.size("in_features"), spec.size("out_features")).bias(spec.flag("bias"));
+    spec.check_stored("weight", {o.out_features(), o.in_features()});
+    if (o.bias()) spec.check_stored("bias", {o.out_features()});
+    Rng unused_init(0);  // the weights are read after
+    return std::make_shared<Linear>(o, unused_init);
+  }
+
   Var<T> weight;
   Var<T> bias;  // undefined when options.bias(false)
 
  private:
   LinearOptions options_;
 };
+
+inline const LayerRegistration<Linear> linear_registration;
 
 }  // namespace aegan::nn

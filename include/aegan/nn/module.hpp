@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "aegan/autograd/var.hpp"
+#include "aegan/nn/layer_spec.hpp"
 
 namespace aegan::nn {
 
@@ -59,6 +60,13 @@ class Module {
 
   /// A short type description used in error messages and summaries, e.g. "Linear(784 -> 32)".
   virtual std::string type_name() const { return "Module"; }
+
+  /// What this module is, as plain values a model file stores (nn/layer_spec.hpp). Layers that
+  /// can be saved override it and register a from_spec (nn/layer_registry.hpp).
+  virtual LayerSpec spec() const {
+    throw ValueError(type_name() + " cannot be saved in a model file: it does not describe itself with spec() "
+                     "(see nn/layer_registry.hpp to make a layer saveable)");
+  }
 
   std::vector<NamedVar<T>> named_parameters() const {
     std::vector<NamedVar<T>> out;

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "aegan/autograd/ops/pool.hpp"
-#include "aegan/nn/module.hpp"
+#include "aegan/nn/layer_registry.hpp"
 
 namespace aegan::nn {
 
@@ -57,6 +57,15 @@ class MaxPool2d : public Module<T> {
     return "MaxPool2d(" + autograd::window_options(options_.kernel_size(), options_.stride(), options_.padding()) + ")";
   }
   const MaxPool2dOptions& options() const { return options_; }
+  static constexpr const char* kKind = "MaxPool2d";
+  LayerSpec spec() const override {
+    const auto& o = options_;
+    return LayerSpec(kKind).set("kernel_size", o.kernel_size()).set("stride", o.stride()).set("padding", o.padding());
+  }
+  static std::shared_ptr<Module<T>> from_spec(const LayerSpec& spec) {
+    return std::make_shared<MaxPool2d>(
+        MaxPool2dOptions(spec.size2("kernel_size")).stride(spec.size2("stride")).padding(spec.size2("padding", 0)));
+  }
 
  private:
   MaxPool2dOptions options_;
@@ -78,9 +87,24 @@ class AvgPool2d : public Module<T> {
            ", count_include_pad=" + (options_.count_include_pad() ? "true" : "false") + ")";
   }
   const AvgPool2dOptions& options() const { return options_; }
+  static constexpr const char* kKind = "AvgPool2d";
+  LayerSpec spec() const override {
+    const auto& o = options_;
+    return LayerSpec(kKind).set("kernel_size", o.kernel_size()).set("stride", o.stride()).set("padding", o.padding())
+        .set_flag("count_include_pad", o.count_include_pad());
+  }
+  static std::shared_ptr<Module<T>> from_spec(const LayerSpec& spec) {
+    return std::make_shared<AvgPool2d>(AvgPool2dOptions(spec.size2("kernel_size"))
+                                           .stride(spec.size2("stride"))
+                                           .padding(spec.size2("padding", 0))
+                                           .count_include_pad(spec.flag("count_include_pad")));
+  }
 
  private:
   AvgPool2dOptions options_;
 };
+
+inline const LayerRegistration<MaxPool2d> max_pool2d_registration;
+inline const LayerRegistration<AvgPool2d> avg_pool2d_registration;
 
 }  // namespace aegan::nn

@@ -4,9 +4,20 @@
 #include <vector>
 
 #include "aegan/autograd/ops/shape_ops.hpp"
-#include "aegan/nn/module.hpp"
+#include "aegan/nn/layer_registry.hpp"
 
 namespace aegan::nn {
+
+namespace detail {
+/// A dimension index in a spec: within a tensor's rank, counted from either end.
+inline int dim_option(const LayerSpec& spec, const std::string& name) {
+  const std::int64_t d = spec.integer(name);
+  if (d < -Shape::kMaxRank || d >= Shape::kMaxRank)
+    throw spec.fail("option '" + name + "' is " + std::to_string(d) + ", not a dimension of a tensor of rank <= " +
+                    std::to_string(Shape::kMaxRank));
+  return static_cast<int>(d);
+}
+}  // namespace detail
 
 /// Merges dimensions start_dim..end_dim (negative counts from the end) into one; the default
 /// [N, C, H, W] -> [N, C·H·W] is PyTorch's.
@@ -30,6 +41,11 @@ class Flatten : public Module<T> {
     return reshape(x, Shape(std::span<const Index>(dims)));
   }
   bool flattens_to_rows() const override { return start_ == 1 && end_ == -1; }
+  static constexpr const char* kKind = "Flatten";
+  LayerSpec spec() const override { return LayerSpec(kKind).set("start_dim", start_).set("end_dim", end_); }
+  static std::shared_ptr<Module<T>> from_spec(const LayerSpec& spec) {
+    return std::make_shared<Flatten>(detail::dim_option(spec, "start_dim"), detail::dim_option(spec, "end_dim"));
+  }
   std::string type_name() const override {
     return "Flatten(start_dim=" + std::to_string(start_) + ", end_dim=" + std::to_string(end_) + ")";
   }
@@ -70,10 +86,23 @@ class Unflatten : public Module<T> {
     for (std::size_t i = 0; i < sizes_.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes_[i]);
     return s + "])";
   }
+  static constexpr const char* kKind = "Unflatten";
+  LayerSpec spec() const override {
+    return LayerSpec(kKind).set("dim", dim_).set("sizes", LayerSpec::Integers(sizes_.begin(), sizes_.end()));
+  }
+  static std::shared_ptr<Module<T>> from_spec(const LayerSpec& spec) {
+    const auto sizes = spec.integers("sizes");
+    if (sizes.empty() || static_cast<int>(sizes.size()) > Shape::kMaxRank)
+      throw spec.fail("option 'sizes' has " + std::to_string(sizes.size()) + " values, expected 1 to " + std::to_string(Shape::kMaxRank));
+    return std::make_shared<Unflatten>(detail::dim_option(spec, "dim"), std::vector<Index>(sizes.begin(), sizes.end()));
+  }
 
  private:
   int dim_;
   std::vector<Index> sizes_;
 };
+
+inline const LayerRegistration<Flatten> flatten_registration;
+inline const LayerRegistration<Unflatten> unflatten_registration;
 
 }  // namespace aegan::nn

@@ -2,7 +2,7 @@
 // nn::Sequential: a chain of single-input modules, named "0", "1", ... as in PyTorch.
 #include <memory>
 
-#include "aegan/nn/module.hpp"
+#include "aegan/nn/layer_registry.hpp"
 
 namespace aegan::nn {
 
@@ -53,11 +53,25 @@ class Sequential : public Module<T> {
   }
   std::string type_name() const override { return "Sequential(" + std::to_string(layers_.size()) + " layers)"; }
 
+  static constexpr const char* kKind = "Sequential";
+  LayerSpec spec() const override {
+    LayerSpec s(kKind);
+    for (const auto& layer : layers_) s.add_child(layer->spec());
+    return s;
+  }
+  static std::shared_ptr<Module<T>> from_spec(const LayerSpec& spec) {
+    auto net = std::make_shared<Sequential>();
+    for (const LayerSpec& child : spec.children()) net->push_back(build_layer<T>(child));
+    return net;
+  }
+
   std::size_t size() const { return layers_.size(); }
   Module<T>& operator[](std::size_t i) { return *layers_.at(i); }
 
  private:
   std::vector<std::shared_ptr<Module<T>>> layers_;
 };
+
+inline const LayerRegistration<Sequential> sequential_registration;
 
 }  // namespace aegan::nn

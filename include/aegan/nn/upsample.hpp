@@ -3,7 +3,7 @@
 #include <string>
 
 #include "aegan/autograd/ops/resample.hpp"
-#include "aegan/nn/module.hpp"
+#include "aegan/nn/layer_registry.hpp"
 
 namespace aegan::nn {
 
@@ -32,9 +32,17 @@ class Upsample : public Module<T> {
     return "Upsample(scale_factor=" + options_.scale_factor().to_string() + ", mode=nearest)";
   }
   const UpsampleOptions& options() const { return options_; }
+  static constexpr const char* kKind = "Upsample";
+  LayerSpec spec() const override { return LayerSpec(kKind).set("scale_factor", options_.scale_factor()).set_text("mode", "nearest"); }
+  static std::shared_ptr<Module<T>> from_spec(const LayerSpec& spec) {
+    if (spec.text("mode") != "nearest") throw spec.fail("mode '" + spec.text("mode") + "', this build offers nearest only");
+    return std::make_shared<Upsample>(UpsampleOptions(spec.size2("scale_factor", 1, 64)));
+  }
 
  private:
   UpsampleOptions options_;
 };
+
+inline const LayerRegistration<Upsample> upsample_registration;
 
 }  // namespace aegan::nn

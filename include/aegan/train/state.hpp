@@ -6,7 +6,7 @@
 #include <string>
 
 #include "aegan/io/archive.hpp"
-#include "aegan/nn/module.hpp"
+#include "aegan/nn/network_file.hpp"
 #include "aegan/optim/adam.hpp"
 #include "aegan/optim/ema.hpp"
 #include "aegan/tensor/rng.hpp"
@@ -19,20 +19,9 @@ using Checkpoint = io::Archive;
 /// Largest step or epoch count a checkpoint may carry.
 inline constexpr std::int64_t kMaxCounter = std::int64_t(1) << 53;
 
-template <Scalar T>
-void save_module(Checkpoint& ck, const std::string& prefix, const nn::Module<T>& m) {
-  for (const auto& p : m.named_parameters()) ck.put(prefix + "." + p.name, p.var.value());
-  for (const auto& b : m.named_buffers()) ck.put(prefix + "." + b.name, b.var.value());
-}
-
-template <Scalar T>
-void load_module(const Checkpoint& ck, const std::string& prefix, nn::Module<T>& m) {
-  auto restore = [&](const std::vector<nn::NamedVar<T>>& list) {
-    for (auto nv : list) nv.var.mutable_value() = ck.tensor<T>(prefix + "." + nv.name, &nv.var.shape());
-  };
-  restore(m.named_parameters());
-  restore(m.named_buffers());
-}
+// Module parameters and buffers by name: the same functions model files use.
+using nn::load_module;
+using nn::save_module;
 
 template <Scalar T>
 void save_adam(Checkpoint& ck, const std::string& prefix, optim::Adam<T>& opt) {
