@@ -26,3 +26,4 @@ fi
 echo "== training the AE-GAN into $out"
 "$bin/mnist_aegan/mnist_aegan" --out "$out" "$@"
 echo "samples: $out/samples.png   reconstructions: $out/reconstructions.png   numbers: $out/metrics.json"
+echo "model file: $out/generator.aegan (more digits: cmake --build build --target aegan_generate && build/examples/generate/generate $out/generator.aegan digits.png)"

@@ -3,12 +3,15 @@
 //   aegan train --dataset emoji --minutes 5
 //   aegan train --images photos/ --size 64 --channels 3 --epochs 50 --out out/photos
 //   aegan sample --checkpoint out/emoji/checkpoint.ckpt --count 64 --out emoji.png
+//   aegan export --checkpoint out/emoji/checkpoint.ckpt --out emoji.aegan --onnx emoji.onnx
+//   aegan sample --model emoji.aegan --count 64 --out emoji.png
 //   aegan eval --checkpoint out/emoji/checkpoint.ckpt
 //   aegan classifier --dataset emoji      (FID, coverage and class KL for labelled data)
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 
+#include "export_command.hpp"
 #include "train_command.hpp"
 #include "use_commands.hpp"
 
@@ -76,12 +79,20 @@ int main(int argc, char** argv) {
 
   SampleFlags sample;
   auto* sample_cmd = app.add_subcommand("sample", "generate images from a checkpoint");
-  sample_cmd->add_option("--checkpoint", sample.checkpoint, "a checkpoint written by `aegan train`")->required()->check(CLI::ExistingFile);
+  auto* sample_checkpoint = sample_cmd->add_option("--checkpoint", sample.checkpoint, "a checkpoint written by `aegan train`")->check(CLI::ExistingFile);
+  sample_cmd->add_option("--model", sample.model, "a model file written by `aegan export`")->check(CLI::ExistingFile)->excludes(sample_checkpoint);
   sample_cmd->add_option("--count", sample.count, "number of images")->check(CLI::Range(Index(1), Index(1000000)));
-  sample_cmd->add_option("--sampler", sample.sampler, "stored (the checkpoint's), prior, gaussian or gmm");
+  sample_cmd->add_option("--sampler", sample.sampler, "stored (the file's), prior, gaussian or gmm (these two: checkpoints only)");
   sample_cmd->add_option("--out", sample.out, "a PNG grid, or with --numbered a folder of numbered PNGs");
   sample_cmd->add_flag("--numbered", sample.numbered, "write one PNG per image into the --out folder");
   add_run_flags(sample_cmd, sample.threads, sample.seed);
+
+  ExportFlags export_flags;
+  auto* export_cmd = app.add_subcommand("export", "write a model file (for aegan sample --model and aegan/inference.hpp) or ONNX from a checkpoint");
+  export_cmd->add_option("--checkpoint", export_flags.checkpoint, "a checkpoint written by `aegan train`")->required()->check(CLI::ExistingFile);
+  export_cmd->add_option("--out", export_flags.out, "the model file to write (e.g. gen.aegan)");
+  export_cmd->add_option("--onnx", export_flags.onnx, "also write the generator as ONNX (and the encoder as <name>.encoder.onnx)");
+  export_cmd->add_flag("!--no-encoder", export_flags.encoder, "leave the encoder out");
 
   EvalFlags eval;
   auto* eval_cmd = app.add_subcommand("eval", "score a checkpoint or a folder of generated images against real images (SWD, FID)");
@@ -106,7 +117,7 @@ int main(int argc, char** argv) {
     try {
       app.get_subcommand(argv[1]);
     } catch (const CLI::OptionNotFound&) {
-      std::fprintf(stderr, "error: unknown command '%s'; the commands are train, sample, eval and classifier (aegan --help)\n", argv[1]);
+      std::fprintf(stderr, "error: unknown command '%s'; the commands are train, sample, export, eval and classifier (aegan --help)\n", argv[1]);
       return 1;
     }
   }
@@ -120,6 +131,8 @@ int main(int argc, char** argv) {
       run_train(train);
     } else if (*sample_cmd) {
       run_sample(sample);
+    } else if (*export_cmd) {
+      run_export(export_flags);
     } else if (*eval_cmd) {
       run_eval(eval);
     } else if (*classifier_cmd) {

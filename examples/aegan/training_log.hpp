@@ -15,6 +15,7 @@ namespace aegan_cli {
 
 using Net = aegan::nn::Sequential<T>;
 using Trainer = aegan::train::AEGANTrainer<Net>;
+using Model = aegan::models::GeneratorModel<T>;
 
 /// Nearest-neighbour magnification that makes small images visible in a grid.
 inline Index grid_scale(Index size) { return size <= 32 ? 2 : 1; }

@@ -1,5 +1,5 @@
 #pragma once
-// `aegan sample` (a checkpoint → images), `aegan eval` (a checkpoint or a folder of generated
+// `aegan sample` (a checkpoint or model file → images), `aegan eval` (a checkpoint or a folder of generated
 // images → SWD / FID against real data) and `aegan classifier` (the scoring classifier for a
 // labelled dataset).
 #include <aegan/aegan.hpp>
@@ -15,9 +15,9 @@
 namespace aegan_cli {
 
 struct SampleFlags {
-  fs::path checkpoint, out = "samples.png";
+  fs::path checkpoint, model, out = "samples.png";
   Index count = 64;
-  std::string sampler = "stored";  // the checkpoint's fitted sampler (prior when none), or a kind
+  std::string sampler = "stored";  // the file's fitted sampler (prior when none), or a kind
   bool numbered = false;           // --out is a folder of 000000.png, 000001.png, ...
   std::uint64_t seed = 1;
   int threads = 2;
@@ -37,14 +37,22 @@ inline void choose_sampler(SavedRun& run, const std::string& name) {
   run.trainer->fit_sampler(kind, load_run_data(config, true).train);
 }
 
-inline void run_sample(const SampleFlags& flags) {
-  aegan::set_num_threads(flags.threads);
-  SavedRun run = load_saved_run(flags.checkpoint);
-  choose_sampler(run, flags.sampler);
-  aegan::Rng rng(flags.seed);
-  const Tensor images = to_unit_range(run.trainer->sample(flags.count, rng));
+/// A model file's own sampler, or the prior; fitting another needs the training data, which a
+/// model file does not name.
+inline void choose_sampler(Model& model, const std::string& name) {
+  if (name == "stored") return;
+  const auto kind = aegan::models::parse_sampler_kind(name);
+  if (kind == model.sampler().kind()) return;
+  if (kind != aegan::models::SamplerKind::Prior)
+    throw aegan::ValueError("a model file keeps the sampler it was exported with (" + model.sampler().kind_name() +
+                            "); fitting a " + name + " one needs the training data: sample from the checkpoint instead");
+  model.set_sampler(aegan::models::LatentSampler::prior(model.latent_dim()));
+}
+
+/// Samples in [0, 1] as one PNG grid, or with --numbered one PNG each in the --out folder.
+inline void write_samples(const SampleFlags& flags, const Tensor& images, Index size) {
   if (!flags.numbered) {
-    aegan::io::write_image_grid(flags.out, images, aegan::io::GridOptions().columns(std::min<Index>(flags.count, 8)).scale(grid_scale(run.config.size)));
+    aegan::io::write_image_grid(flags.out, images, aegan::io::GridOptions().columns(std::min<Index>(flags.count, 8)).scale(grid_scale(size)));
     std::printf("%lld samples in %s\n", static_cast<long long>(flags.count), flags.out.c_str());
     return;
   }
@@ -55,6 +63,21 @@ inline void run_sample(const SampleFlags& flags) {
     aegan::io::write_image_grid(flags.out / name, aegan::slice_rows(images, i, 1), aegan::io::GridOptions().columns(1).padding(0));
   }
   std::printf("%lld samples in %s/000000.png ...\n", static_cast<long long>(flags.count), flags.out.c_str());
+}
+
+inline void run_sample(const SampleFlags& flags) {
+  aegan::set_num_threads(flags.threads);
+  if (flags.checkpoint.empty() == flags.model.empty()) throw aegan::ValueError("give exactly one of --checkpoint and --model");
+  aegan::Rng rng(flags.seed);
+  if (!flags.model.empty()) {
+    Model model = Model::load(flags.model);
+    choose_sampler(model, flags.sampler);
+    write_samples(flags, model.to_unit_range(model.sample(flags.count, rng)), model.image().height);
+    return;
+  }
+  SavedRun run = load_saved_run(flags.checkpoint);
+  choose_sampler(run, flags.sampler);
+  write_samples(flags, to_unit_range(run.trainer->sample(flags.count, rng)), run.config.size);
 }
 
 struct EvalFlags {

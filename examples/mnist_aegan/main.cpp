@@ -1,7 +1,8 @@
 // examples/mnist_aegan: train an autoencoder combined with GANs (Lazarou 2020) on MNIST or
 // Fashion-MNIST and generate digits. Every output lands in --out: per-epoch sample grids, test
 // digits over their reconstructions, latent interpolations, loss curves (PNG + CSV), metrics.json,
-// the checkpoint, and --samples generated digits as an IDX file any external tool can score.
+// the checkpoint, the generator as a model file (generator.aegan, for examples/generate and
+// aegan/inference.hpp), and --samples generated digits as an IDX file any external tool can score.
 #include <aegan/aegan.hpp>
 
 #include <CLI/CLI.hpp>
@@ -183,6 +184,7 @@ int main(int argc, char** argv) {
     // After training: the latent density, the pictures, the samples and the numbers.
     trainer.fit_sampler(kind, train_set);
     trainer.save_checkpoint(checkpoint);
+    trainer.export_model(train::ExportOptions().class_names(classes)).save(f.out / "generator.aegan");
     Rng sample_rng(f.seed + 2);
     const bool has_encoder = trainer.options().weights().uses_encoder();
     if (has_encoder) {

@@ -3,18 +3,22 @@
 //
 // A training step frees and allocates the same large buffers (activations, gradients) every step.
 // Handed back to glibc, the larger ones go back to the kernel (munmap or a heap trim) and the next
-// step pays page faults and page zeroing for them again: 15-20 % of an AE-GAN step at W=64. While
-// a BlockCacheScope is open (AEGANTrainer::fit opens one), freed blocks of kMinCachedBytes and more
-// are kept by exact size, up to the scope's limit, and handed out again first; closing the scope
-// returns them. Outside a scope nothing is cached, so inference and scoring, whose sizes differ
-// from training's, keep the smallest footprint. Under AddressSanitizer scopes cache nothing, so
-// that a use after free of a tensor is still reported.
+// step pays page faults and page zeroing for them again: 15-20 % of an AE-GAN step at W=64, and
+// four fifths of a small generator's forward pass. While a BlockCacheScope is open
+// (AEGANTrainer::fit opens one, a models::GeneratorModel holds one for its lifetime), freed blocks
+// of kMinCachedBytes and more are kept by exact size, up to the largest open scope's limit, and
+// handed out again first; when the last scope closes they are returned. Scopes may close in any
+// order. Outside every scope nothing is cached (unless set_block_cache_limit says otherwise), so
+// scoring and other one-off work keep the smallest footprint. Under AddressSanitizer scopes cache
+// nothing, so that a use after free of a tensor is still reported.
+#include <algorithm>
 #include <cstddef>
 #include <cstdlib>
 #include <limits>
 #include <memory>
 #include <mutex>
 #include <new>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -84,10 +88,21 @@ class BlockCache {
     std::free(p);
   }
 
+  /// The process default, which open scopes may raise.
   void set_limit(std::size_t bytes) {
     std::lock_guard<std::mutex> lock(mutex_);
-    limit_ = bytes;
-    if (cached_ > limit_) release_locked();
+    default_limit_ = bytes;
+    apply_limit_locked();
+  }
+  void open_scope(std::size_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    scopes_.insert(bytes);
+    apply_limit_locked();
+  }
+  void close_scope(std::size_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    scopes_.erase(scopes_.find(bytes));
+    apply_limit_locked();
   }
   std::size_t limit() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -104,6 +119,10 @@ class BlockCache {
 
  private:
   BlockCache() = default;
+  void apply_limit_locked() {
+    limit_ = std::max(default_limit_, scopes_.empty() ? std::size_t(0) : *scopes_.rbegin());
+    if (cached_ > limit_) release_locked();
+  }
   void release_locked() noexcept {
     for (auto& [bytes, blocks] : free_)
       for (void* p : blocks) std::free(p);
@@ -113,7 +132,8 @@ class BlockCache {
 
   std::mutex mutex_;
   std::unordered_map<std::size_t, std::vector<void*>> free_;
-  std::size_t cached_ = 0, limit_ = 0;
+  std::multiset<std::size_t> scopes_;  // the limits of the open BlockCacheScopes
+  std::size_t cached_ = 0, limit_ = 0, default_limit_ = 0;
 };
 
 /// Frees through the cache; remembers the block's size for it.
@@ -134,8 +154,9 @@ std::unique_ptr<T[], AlignedFree> aligned_array(Index n) {
 }
 }  // namespace detail
 
-/// Most bytes of freed tensor storage kept for reuse, process-wide (0, the default: none).
-/// Lowering it below what is held returns the held blocks to the system.
+/// Most bytes of freed tensor storage kept for reuse, process-wide, outside BlockCacheScopes (0,
+/// the default: none); an open scope with a larger limit raises it while it is open. Lowering it
+/// below what is held returns the held blocks to the system.
 inline void set_block_cache_limit(std::size_t bytes) { detail::BlockCache::instance().set_limit(bytes); }
 inline std::size_t block_cache_limit() { return detail::BlockCache::instance().limit(); }
 /// Bytes of freed tensor storage now held for reuse.
@@ -143,23 +164,21 @@ inline std::size_t block_cache_bytes() { return detail::BlockCache::instance().c
 /// Returns every cached block to the system allocator.
 inline void release_block_cache() { detail::BlockCache::instance().release_all(); }
 
-/// Caches freed tensor blocks (up to `limit` bytes) for its lifetime: wrap a training loop in one.
-/// On exit the previous limit comes back and the cached blocks are returned to the system.
+/// Caches freed tensor blocks (up to `limit` bytes, or the largest limit of the scopes open at
+/// the time) for its lifetime: wrap a training loop in one. When the last scope closes, the
+/// cached blocks are returned to the system (down to set_block_cache_limit's default).
 class BlockCacheScope {
  public:
   static constexpr std::size_t kDefaultLimit = std::size_t(256) << 20;
-  explicit BlockCacheScope(std::size_t limit = kDefaultLimit) : previous_(block_cache_limit()) {
-    if (detail::kCacheAllowed && limit > previous_) set_block_cache_limit(limit);
+  explicit BlockCacheScope(std::size_t limit = kDefaultLimit) : limit_(detail::kCacheAllowed ? limit : 0) {
+    detail::BlockCache::instance().open_scope(limit_);
   }
-  ~BlockCacheScope() {
-    set_block_cache_limit(previous_);
-    if (previous_ == 0) release_block_cache();
-  }
+  ~BlockCacheScope() { detail::BlockCache::instance().close_scope(limit_); }
   BlockCacheScope(const BlockCacheScope&) = delete;
   BlockCacheScope& operator=(const BlockCacheScope&) = delete;
 
  private:
-  std::size_t previous_;
+  std::size_t limit_;
 };
 
 }  // namespace aegan

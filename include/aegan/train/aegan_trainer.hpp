@@ -16,6 +16,7 @@
 #include "aegan/autograd/autograd.hpp"
 #include "aegan/data/loader.hpp"
 #include "aegan/models/gan.hpp"
+#include "aegan/models/generator_model.hpp"
 #include "aegan/models/latent.hpp"
 #include "aegan/optim/adam.hpp"
 #include "aegan/optim/ema.hpp"
@@ -266,6 +267,28 @@ class AEGANTrainer {
   Tensor<T> sample(Index n, Rng& rng) {
     const models::LatentSampler prior = models::LatentSampler::prior(generator_->latent_dim());
     return generate((sampler_ ? *sampler_ : prior).template sample<T>(n, rng));
+  }
+
+  /// What a model file holds of this run (models/generator_model.hpp): a copy of the generator
+  /// with the EMA weights when training keeps them, the fitted sampler (the prior when none), the
+  /// encoder unless options.encoder(false), and the class names. The image format is the
+  /// generator's output for one code, in [-1, 1], the range fit() trains on. Every layer of the
+  /// networks must be saveable (nn/layer_registry.hpp); the first that is not is named.
+  models::GeneratorModel<T> export_model(const ExportOptions& options = {}) {
+    nn::register_layers<T>();
+    NoGradGuard no_grad;
+    EvalScope scope(*generator_, ema_.get());
+    std::shared_ptr<nn::Module<T>> net = nn::clone<T>(generator_->net());
+    const Shape made = net->forward(Var<T>(Tensor<T>::zeros({1, latent_dim()}), false)).shape();
+    if (made.rank() != 4)
+      throw ShapeError("AEGANTrainer::export_model: the generator makes " + made.to_string() +
+                       " from one code; model files hold image generators, [N, C, H, W]");
+    const models::ImageFormat image{made[1], made[2], made[3], -1.0, 1.0};
+    models::GeneratorModel<T> model(net, latent_dim(), image, sampler_ ? *sampler_ : models::LatentSampler::prior(latent_dim()),
+                                    ema_ ? "ema" : "live");
+    if (options.encoder() && autoencoder_) model.set_encoder(nn::clone<T>(autoencoder_->encoder()));
+    model.set_class_names(options.class_names());
+    return model;
   }
 
   void save_checkpoint(const std::filesystem::path& path) const { snapshot().save(path); }

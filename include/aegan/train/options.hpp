@@ -78,6 +78,19 @@ inline LossWeights preset_weights(Preset p) {
 
 enum class ReconstructionLoss { L1, L2 };
 
+/// What AEGANTrainer::export_model puts in a model file besides the generator:
+/// ExportOptions().class_names(names).encoder(false).
+struct ExportOptions {
+  ExportOptions& class_names(std::vector<std::string> names) { class_names_ = std::move(names); return *this; }
+  ExportOptions& encoder(bool on) { encoder_ = on; return *this; }
+  const std::vector<std::string>& class_names() const { return class_names_; }
+  bool encoder() const { return encoder_; }
+
+ private:
+  std::vector<std::string> class_names_;
+  bool encoder_ = true;
+};
+
 /// Trainer options, PyTorch-C++ style: AEGANOptions(Preset::AEGAN).lr_generator(2e-4).seed(7).
 struct AEGANOptions {
   explicit AEGANOptions(Preset preset = Preset::AEGAN) : preset_(preset), weights_(preset_weights(preset)) {}
