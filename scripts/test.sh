@@ -21,7 +21,7 @@ export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
 "$root/scripts/fetch_data.sh" "$root/data/mnist"
 "$root/scripts/fetch_emoji.sh" "$root/data/emoji"
 
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DAEGAN_MNIST_DIR="$root/data/mnist" -DAEGAN_EMOJI_DIR="$root/data/emoji"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DAEGAN_ONNX=ON -DAEGAN_MNIST_DIR="$root/data/mnist" -DAEGAN_EMOJI_DIR="$root/data/emoji"
 cmake --build "$build" -j "$jobs"
 (cd "$build" && ctest --output-on-failure -j "$jobs")
 
