@@ -254,6 +254,8 @@ TEST_CASE("Hostile architectures are refused before anything is allocated, namin
              Catch::Contains("stored tensor 'weight' has shape [32, 4]") && Catch::Contains("[16777216, 16777216]"));
   CHECK_THAT(load_error([](io::Archive& a) { a.put_ints("generator.arch.4.option.stride", {0, 2}); }),
              Catch::Contains("layer 4") && Catch::Contains("option 'stride' holds 0"));
+  CHECK_THAT(load_error([](io::Archive& a) { a.put_ints("generator.arch.3.option.sizes", {197912092999680, 255086697644036}); }),
+             Catch::Contains("layer 3") && Catch::Contains("multiply past"));
   CHECK_THAT(load_error([](io::Archive& a) { a.put_ints("generator.arch.children", {1000000}); }),
              Catch::Contains("children") && Catch::Contains("4096"));
   CHECK_THAT(load_error([](io::Archive& a) { a.put_ints("generator.arch.children", {7}); }),

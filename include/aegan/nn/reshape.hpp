@@ -1,5 +1,6 @@
 #pragma once
 // Flatten and Unflatten: the reshapes between image layers ([N, C, H, W]) and dense ones ([N, F]).
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -61,18 +62,20 @@ class Unflatten : public Module<T> {
  public:
   Unflatten(int dim, std::vector<Index> sizes) : dim_(dim), sizes_(std::move(sizes)) {
     if (sizes_.empty()) throw ValueError(type_name() + ": sizes must not be empty");
-    for (Index d : sizes_)
+    for (Index d : sizes_) {
       if (d <= 0) throw ValueError(type_name() + ": sizes must be positive");
+      // Sizes can come from a file: their product must stay a representable element count.
+      if (numel_ > std::numeric_limits<Index>::max() / d) throw ValueError(type_name() + ": the sizes multiply past any tensor's size");
+      numel_ *= d;
+    }
   }
   Var<T> forward(const Var<T>& x) override {
     const Shape& s = x.shape();
     const int r = s.rank();
     const int a = dim_ < 0 ? dim_ + r : dim_;
-    Index prod = 1;
-    for (Index d : sizes_) prod *= d;
-    if (a < 0 || a >= r || s[a] != prod)
+    if (a < 0 || a >= r || s[a] != numel_)
       throw ShapeError(type_name() + ": input " + s.to_string() + " cannot be unflattened at dimension " +
-                       std::to_string(dim_) + " (needs " + std::to_string(prod) + " elements there)");
+                       std::to_string(dim_) + " (needs " + std::to_string(numel_) + " elements there)");
     if (r - 1 + static_cast<int>(sizes_.size()) > Shape::kMaxRank)
       throw ShapeError(type_name() + ": input " + s.to_string() + " would exceed rank " + std::to_string(Shape::kMaxRank));
     std::vector<Index> dims;
@@ -100,6 +103,7 @@ class Unflatten : public Module<T> {
  private:
   int dim_;
   std::vector<Index> sizes_;
+  Index numel_ = 1;  // the product of sizes_
 };
 
 inline const LayerRegistration<Flatten> flatten_registration;
