@@ -38,7 +38,14 @@ void load_module(const io::Archive& archive, const std::string& prefix, Module<T
 
 namespace detail {
 
-inline bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
+/// Calls fn(name after the prefix, entry) for every archive entry whose name starts with `prefix`
+/// (the entries are sorted by name, so they are one run from lower_bound).
+template <class Fn>
+void for_each_entry_under(const io::Archive& archive, const std::string& prefix, Fn&& fn) {
+  const auto& entries = archive.entries();
+  for (auto it = entries.lower_bound(prefix); it != entries.end() && it->first.starts_with(prefix); ++it)
+    fn(it->first.substr(prefix.size()), it->second);
+}
 
 inline void write_spec(io::Archive& archive, const std::string& prefix, const LayerSpec& spec) {
   archive.put_text(prefix + ".kind", spec.kind());
@@ -83,26 +90,22 @@ struct SpecReader {
   }
 
   void read_options(LayerSpec& spec, const std::string& prefix) {
-    const auto& entries = archive.entries();
-    for (auto it = entries.lower_bound(prefix); it != entries.end() && starts_with(it->first, prefix); ++it) {
-      const std::string name = it->first.substr(prefix.size());
-      if (const auto* v = std::get_if<io::Archive::Ints>(&it->second)) spec.set(name, *v);
-      else if (const auto* v = std::get_if<std::string>(&it->second)) spec.set_text(name, *v);
-      else if (const auto* v = std::get_if<Tensor<double>>(&it->second); v && v->numel() == 1) spec.set_real(name, (*v)[0]);
+    for_each_entry_under(archive, prefix, [&](const std::string& name, const io::Archive::Entry& entry) {
+      if (const auto* v = std::get_if<io::Archive::Ints>(&entry)) spec.set(name, *v);
+      else if (const auto* v = std::get_if<std::string>(&entry)) spec.set_text(name, *v);
+      else if (const auto* v = std::get_if<Tensor<double>>(&entry); v && v->numel() == 1) spec.set_real(name, (*v)[0]);
       else throw spec.fail("option '" + name + "' is neither integers, one real number nor text");
-    }
+    });
   }
 
   /// The shapes of this node's own tensors ("<state>weight", not "<state>0.weight").
   void attach_stored_shapes(LayerSpec& spec, const std::string& state) {
-    const auto& entries = archive.entries();
-    for (auto it = entries.lower_bound(state); it != entries.end() && starts_with(it->first, state); ++it) {
-      const std::string name = it->first.substr(state.size());
-      if (name.find('.') != std::string::npos) continue;
+    for_each_entry_under(archive, state, [&](const std::string& name, const io::Archive::Entry& entry) {
+      if (name.find('.') != std::string::npos) return;
       std::visit([&](const auto& v) {
         if constexpr (requires { v.shape(); }) spec.attach_stored_shape(name, v.shape());
-      }, it->second);
-    }
+      }, entry);
+    });
   }
 };
 
@@ -127,9 +130,7 @@ std::shared_ptr<Module<T>> read_network(const io::Archive& archive, const std::s
   // Every stored tensor must belong to the network: a leftover one means the file and the
   // architecture disagree, which loading must not paper over.
   std::size_t expected = network->named_parameters().size() + network->named_buffers().size(), stored = 0;
-  const auto& entries = archive.entries();
-  for (auto it = entries.lower_bound(name + ".state."); it != entries.end() && detail::starts_with(it->first, name + ".state."); ++it)
-    ++stored;
+  detail::for_each_entry_under(archive, name + ".state.", [&](const std::string&, const io::Archive::Entry&) { ++stored; });
   if (stored != expected)
     throw IoError(reader.where + ": the file stores " + std::to_string(stored) + " tensors, the architecture has " +
                   std::to_string(expected));
