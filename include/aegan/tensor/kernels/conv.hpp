@@ -15,11 +15,11 @@
 // the chunks run on the calling thread and Eigen threads each GEMM instead — never both. Each
 // thread packs the weight once per call for the GEMMs that take it as right-hand side
 // (PackedRhs), and a ReLU/LeakyReLU after a conv2d can ride along in the output transpose and
-// the gradient gather (ConvJob::rectify), saving two passes over the activations. On the AVX-512
-// float GEMM the im2col matrix is not stored at all (kImplicitGemm): the weight gradient's GEMM
-// fills its panels straight from the chunk's padded samples (PatchPanels), and the forward's
-// gathers its left-hand side from them through one pointer per pixel and one offset per patch
-// entry (GatheredLhs). The 4x4 stride-2 convolutions with a 7x7 output (the MNIST networks'
+// the gradient gather (ConvJob::rectify), saving two passes over the activations. In float the
+// im2col matrix is not stored at all (kImplicitGemm): the weight gradient's GEMM fills its
+// panels straight from the chunk's padded samples (PatchPanels), and the forward's gathers its
+// left-hand side from them through one pointer per pixel and one offset per patch entry
+// (GatheredLhs). The 4x4 stride-2 convolutions with a 7x7 output (the MNIST networks'
 // largest) or with output sides that are multiples of 4 (those of 32x32 and 64x64 images) run on
 // Winograd's algorithm instead, with a third (7x7) or 25/64 (the rest) of the multiplications
 // (kernels/winograd.hpp, chosen per call by ConvSettings::algorithm).
@@ -37,6 +37,7 @@
 
 #include "aegan/tensor/kernels/conv_job.hpp"
 #include "aegan/tensor/kernels/conv_settings.hpp"
+#include "aegan/tensor/kernels/elementwise.hpp"
 #include "aegan/tensor/kernels/gemm.hpp"
 #include "aegan/tensor/kernels/im2col.hpp"
 #include "aegan/tensor/kernels/rectifier.hpp"
@@ -122,6 +123,17 @@ ConvPlan plan_conv(const Conv2dGeometry& g, const ConvJob<T>& job, const ConvSet
   const bool gemm_on_one_thread = plan.threads > 1 || plan.serial || omp_get_max_threads() == 1;
   plan.scatter = kImplicitGemm<T> && job.adjoint && g.out_channels <= kTileSinkMaxDepth && gemm_on_one_thread;
   return plan;
+}
+
+/// A channel's sum for the bias gradients (ConvJob::map_sums, source_sums), in an order set by n
+/// alone (eight double lanes, elementwise.hpp): Eigen's sum starts its vector lanes where the
+/// run's address becomes aligned, so the same values summed from a staging buffer and from the
+/// map itself (a fused rectifier's gradient and the separate layers') could round differently.
+template <Scalar T>
+double run_sum(const T* x, Index n) {
+  double lanes[8] = {};
+  add_to_lanes(x, n, lanes);
+  return sum_lanes(lanes);
 }
 
 // The scratch buffers of one thread's ConvWorker (scratch.hpp), one tag each.
@@ -218,7 +230,7 @@ class ConvWorker {
       }
       if (source_sums_)
         for (Index c = 0; c < g_.in_channels; ++c)
-          source_sums_[c] += static_cast<double>(ConstArrayMap<T>(xs + c * g_.in_plane(), g_.in_plane()).sum());
+          source_sums_[c] += run_sum(xs + c * g_.in_plane(), g_.in_plane());
     }
   }
 
@@ -266,7 +278,7 @@ class ConvWorker {
           const T* gy = G + (j * Co_ + c) * P_;
           const T* y = Y + (j * Co_ + c) * P_;
           T* dst = map_stage_ + c * cols + j * P_;
-          for (Index p = 0; p < P_; ++p) dst[p] = gy[p] * rectifier_slope_at(y[p], job_.slope);
+          rectifier_backward_run(gy, y, P_, job_.slope, dst);
         }
       G = map_stage_;
     } else if (m > 1) {
@@ -275,7 +287,7 @@ class ConvWorker {
       G = map_stage_;
     }
     if (map_sums_)
-      for (Index c = 0; c < Co_; ++c) map_sums_[c] += static_cast<double>(ConstArrayMap<T>(G + c * cols, cols).sum());
+      for (Index c = 0; c < Co_; ++c) map_sums_[c] += run_sum(G + c * cols, cols);
     return G;
   }
 
