@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <aegan/tensor/kernels/gemm.hpp>
+#include <aegan/tensor/parallel.hpp>  // num_threads, set_num_threads
 #include <aegan/tensor/rng.hpp>
 
 #include <algorithm>

@@ -136,11 +136,11 @@ inline void run_train(TrainFlags& flags) {
   if (flags.out.empty()) flags.out = fs::path("out") / (c.dataset == "images" ? "images" : c.dataset);
   if (flags.classifier.empty()) flags.classifier = default_classifier_path(c);
   fs::create_directories(flags.out);
-  std::printf("%s: %lld images %lldx%lldx%lld%s from %s; preset %s, W=%lld z=%lld, batch %lld, %d threads\n", c.dataset.c_str(),
+  std::printf("%s: %lld images %lldx%lldx%lld%s from %s; preset %s, W=%lld z=%lld, batch %lld, %d threads, %s kernels\n", c.dataset.c_str(),
               static_cast<long long>(data.train.size()), static_cast<long long>(c.channels), static_cast<long long>(c.size),
               static_cast<long long>(c.size), data.train.labelled() ? (", " + std::to_string(data.train.class_names.size()) + " classes").c_str() : "",
               c.data.c_str(), c.preset.c_str(), static_cast<long long>(c.width), static_cast<long long>(c.latent), static_cast<long long>(c.batch),
-              flags.threads);
+              flags.threads, std::string(aegan::kernels::simd::isa_name(aegan::kernels::active_isa())).c_str());
 
   auto trainer = make_trainer(c, data.train.class_names);
   const fs::path checkpoint = flags.out / "checkpoint.ckpt";

@@ -108,9 +108,10 @@ int main(int argc, char** argv) {
       if (set->height != 28 || set->width != 28)
         throw ShapeError("mnist_aegan: the networks take 28x28 images, " + f.data.string() + " holds " + set->shape().to_string());
     const Tensor<T> test_images = test_set.images<T>(data::PixelRange::MinusOneOne);
-    std::printf("%s: %lld train / %lld test images from %s; preset %s, W=%lld z=%lld, batch %lld, %d threads\n", f.dataset.c_str(),
+    std::printf("%s: %lld train / %lld test images from %s; preset %s, W=%lld z=%lld, batch %lld, %d threads, %s kernels\n", f.dataset.c_str(),
                 static_cast<long long>(train_set.size()), static_cast<long long>(test_set.size()), f.data.c_str(), f.preset.c_str(),
-                static_cast<long long>(f.width), static_cast<long long>(f.latent), static_cast<long long>(f.batch), f.threads);
+                static_cast<long long>(f.width), static_cast<long long>(f.latent), static_cast<long long>(f.batch), f.threads,
+                std::string(kernels::simd::isa_name(kernels::active_isa())).c_str());
 
     Rng init(f.seed);
     Trainer::Networks nets;

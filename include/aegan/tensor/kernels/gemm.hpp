@@ -1,20 +1,17 @@
 #pragma once
-// C = alpha * op(A) * op(B) + beta * C on contiguous row-major buffers. float on an AVX-512 target
-// runs aegan's own packed kernel (sgemm_avx512.hpp); everything else goes through Eigen's GEMM
-// (which blocks for the cache, vectorizes for the host, and threads with OpenMP on its own).
-// The AVX-512 kernel also takes operands that are never stored whole (kImplicitGemm): op(B)
-// filled panel by panel (RhsSource), A gathered through row pointers (GatheredLhs), and C handed
-// over tile by tile (TileSink).
+// C = alpha * op(A) * op(B) + beta * C on contiguous row-major buffers. float runs aegan's own
+// packed kernel (sgemm.hpp: one source, compiled for AVX-512, AVX2, NEON or the baseline vector
+// width, the widest the CPU has chosen at run time in a baseline x86 build); double goes through
+// Eigen's GEMM (which blocks for the cache, vectorizes for the host, and threads with OpenMP on
+// its own). The float kernel also takes operands that are never stored whole (kImplicitGemm):
+// op(B) filled panel by panel (RhsSource), A gathered through row pointers (GatheredLhs), and C
+// handed over tile by tile (TileSink).
 #include <string>
 #include <type_traits>
 
 #include "aegan/tensor/flop_counter.hpp"
+#include "aegan/tensor/kernels/sgemm.hpp"
 #include "aegan/tensor/tensor.hpp"
-
-#if defined(__AVX512F__) && defined(__AVX512VL__)
-#define AEGAN_SGEMM_AVX512 1
-#include "aegan/tensor/kernels/sgemm_avx512.hpp"
-#endif
 
 namespace aegan::kernels {
 
@@ -46,47 +43,37 @@ template <Scalar T>
 void gemm(Trans ta, Trans tb, Index M, Index N, Index K, T alpha, const T* A, const T* B, T beta, T* C) {
   if (M == 0 || N == 0) return;
   aegan::detail::count_product(M, N, K);
-#ifdef AEGAN_SGEMM_AVX512
-  if constexpr (std::is_same_v<T, float>) {
-    detail::avx512::sgemm(ta == Trans::Yes, tb == Trans::Yes, M, N, K, alpha, A, B, beta, nullptr, C);
-    return;
-  }
-#endif
-  detail::eigen_gemm(ta, tb, M, N, K, alpha, A, B, beta, C);
+  if constexpr (std::is_same_v<T, float>)
+    detail::sgemm::kernels().product(ta == Trans::Yes, tb == Trans::Yes, M, N, K, alpha, A, B, beta, nullptr, C, nullptr);
+  else
+    detail::eigen_gemm(ta, tb, M, N, K, alpha, A, B, beta, C);
 }
 
 /// The right-hand side of products repeated with the same op(B) (a convolution's weight against
-/// each chunk of samples), prepared once: on the AVX-512 float path op(B) is packed into the GEMM's
-/// panels, so the products skip their own packing; elsewhere it only remembers B.
+/// each chunk of samples), prepared once: in float op(B) is packed into the GEMM's panels, so the
+/// products skip their own packing; in double it only remembers B.
 template <Scalar T>
 struct PackedRhs {
   Trans tb = Trans::No;
   Index K = 0, N = 0;
   const T* b = nullptr;
-  const float* panels = nullptr;  // AVX-512 float only
+  const float* panels = nullptr;  // float only
 
-  /// Scratch floats (T) that pack() needs for op(B) of K x N.
-  static Index storage_size([[maybe_unused]] Index K, [[maybe_unused]] Index N) {
-#ifdef AEGAN_SGEMM_AVX512
-    if constexpr (std::is_same_v<T, float>) return detail::avx512::packed_b_floats(K, N);
-#endif
+  /// Scratch values (T) that pack() needs for op(B) of K x N.
+  static Index storage_size(Index K, Index N) {
+    if constexpr (std::is_same_v<T, float>) return detail::sgemm::kernels().packed_b_floats(K, N);
     return 0;
   }
 
   /// op(B) is K x N; `storage` holds storage_size(K, N) values and must outlive the products.
   static PackedRhs pack(Trans tb, Index K, Index N, const T* B, [[maybe_unused]] T* storage) {
     PackedRhs p{tb, K, N, B, nullptr};
-#ifdef AEGAN_SGEMM_AVX512
     if constexpr (std::is_same_v<T, float>) {
       if (K > 0 && N > 0) {
-        if (tb == Trans::Yes)
-          detail::avx512::pack_b_panels<true>(B, K, N, storage);
-        else
-          detail::avx512::pack_b_panels<false>(B, K, N, storage);
+        detail::sgemm::kernels().pack_b_panels(tb == Trans::Yes, B, K, N, storage);
         p.panels = storage;
       }
     }
-#endif
     return p;
   }
 };
@@ -96,29 +83,22 @@ template <Scalar T>
 void gemm(Trans ta, Index M, T alpha, const T* A, const PackedRhs<T>& rhs, T beta, T* C) {
   if (M == 0 || rhs.N == 0) return;
   aegan::detail::count_product(M, rhs.N, rhs.K);
-#ifdef AEGAN_SGEMM_AVX512
-  if constexpr (std::is_same_v<T, float>) {
-    detail::avx512::sgemm(ta == Trans::Yes, rhs.tb == Trans::Yes, M, rhs.N, rhs.K, alpha, A, rhs.b, beta, nullptr, C,
-                          rhs.panels);
-    return;
-  }
-#endif
-  detail::eigen_gemm(ta, rhs.tb, M, rhs.N, rhs.K, alpha, A, rhs.b, beta, C);
+  if constexpr (std::is_same_v<T, float>)
+    detail::sgemm::kernels().product(ta == Trans::Yes, rhs.tb == Trans::Yes, M, rhs.N, rhs.K, alpha, A, rhs.b, beta,
+                                     nullptr, C, rhs.panels);
+  else
+    detail::eigen_gemm(ta, rhs.tb, M, rhs.N, rhs.K, alpha, A, rhs.b, beta, C);
 }
 
-/// Whether gemm() takes operands that are never stored whole (RhsSource, GatheredLhs, TileSink): only
-/// aegan's own AVX-512 float GEMM, which packs op(B) one L1-sized panel at a time anyway, reads A
-/// one element at a time and finishes C one register tile at a time. Elsewhere callers store them.
+/// Whether gemm() takes operands that are never stored whole (RhsSource, GatheredLhs, TileSink): the
+/// float GEMM, which packs op(B) one L1-sized panel at a time anyway, reads A one element at a
+/// time and finishes C one register tile at a time. Eigen's (double) does not: callers store them.
 template <Scalar T>
-#ifdef AEGAN_SGEMM_AVX512
 inline constexpr bool kImplicitGemm = std::is_same_v<T, float>;
-#else
-inline constexpr bool kImplicitGemm = false;
-#endif
 
 /// op(B) of K x N as a recipe instead of a buffer: fill(context, k0, kc, j0, nr, out, ld) writes
-/// op(B)[k0 + k][j0 + j] to out[k·ld + j] for k < kc and j < nr (nr <= 48). It may be called from
-/// several threads at once, for different panels.
+/// op(B)[k0 + k][j0 + j] to out[k·ld + j] for k < kc and j < nr (nr <= kMaxPanelCols, 48). It may
+/// be called from several threads at once, for different panels.
 template <Scalar T>
 struct RhsSource {
   Index K = 0, N = 0;
@@ -136,18 +116,14 @@ struct GatheredLhs {
 };
 
 /// C = alpha * A * rhs + beta * C with A gathered (see kImplicitGemm), M x rhs.K.
-// [[maybe_unused]] here and below: without AEGAN_SGEMM_AVX512 these bodies are only checks, and
-// clang warns about the parameters when it parses them (a baseline-ISA build).
 template <Scalar T>
-void gemm([[maybe_unused]] const GatheredLhs<T>& A, Index M, [[maybe_unused]] T alpha, const PackedRhs<T>& rhs,
-          [[maybe_unused]] T beta, [[maybe_unused]] T* C) {
-  static_assert(kImplicitGemm<T>, "gemm: a GatheredLhs needs the AVX-512 float GEMM (test kImplicitGemm<T>)");
+void gemm(const GatheredLhs<T>& A, Index M, T alpha, const PackedRhs<T>& rhs, T beta, T* C) {
+  static_assert(kImplicitGemm<T>, "gemm: a GatheredLhs needs the float GEMM (test kImplicitGemm<T>)");
   if (M == 0 || rhs.N == 0) return;
-#ifdef AEGAN_SGEMM_AVX512
   if (rhs.K == 0 || !rhs.panels) throw ValueError("gemm: a GatheredLhs needs a packed right-hand side with K > 0");
   aegan::detail::count_product(M, rhs.N, rhs.K);
-  detail::avx512::sgemm(M, rhs.N, rhs.K, alpha, detail::avx512::Gathered{A.rows, A.cols}, rhs.panels, beta, C);
-#endif
+  detail::sgemm::kernels().product_gathered(M, rhs.N, rhs.K, alpha, detail::sgemm::Gathered{A.rows, A.cols},
+                                            rhs.panels, beta, C);
 }
 
 /// C (M x N) handed over instead of stored: take(context, i0, rows, j0, cols, tile, ld) receives
@@ -161,60 +137,48 @@ struct TileSink {
 };
 
 /// The deepest product a TileSink takes: the depth the GEMM finishes a tile in, one k block.
-#ifdef AEGAN_SGEMM_AVX512
-inline constexpr Index kTileSinkMaxDepth = detail::avx512::kKC;
-#else
-inline constexpr Index kTileSinkMaxDepth = 0;
-#endif
+inline constexpr Index kTileSinkMaxDepth = detail::sgemm::kKC;
 
 /// sink <- alpha * op(A) * rhs (see kImplicitGemm and TileSink), op(A) M x rhs.K with
 /// 1 <= rhs.K <= kTileSinkMaxDepth. Single-threaded: callers split their work across threads.
 template <Scalar T>
-void gemm([[maybe_unused]] Trans ta, Index M, [[maybe_unused]] T alpha, [[maybe_unused]] const T* A,
-          const PackedRhs<T>& rhs, [[maybe_unused]] const TileSink<T>& sink) {
-  static_assert(kImplicitGemm<T>, "gemm: a TileSink needs the AVX-512 float GEMM (test kImplicitGemm<T>)");
+void gemm(Trans ta, Index M, T alpha, const T* A, const PackedRhs<T>& rhs, const TileSink<T>& sink) {
+  static_assert(kImplicitGemm<T>, "gemm: a TileSink needs the float GEMM (test kImplicitGemm<T>)");
   if (M == 0 || rhs.N == 0) return;
   if (rhs.K < 1 || rhs.K > kTileSinkMaxDepth || !rhs.panels)
     throw ValueError("gemm: a TileSink needs a packed right-hand side with 1 <= K <= " +
                      std::to_string(kTileSinkMaxDepth) + ", got K = " + std::to_string(rhs.K));
   aegan::detail::count_product(M, rhs.N, rhs.K);
-#ifdef AEGAN_SGEMM_AVX512
-  detail::avx512::sgemm(ta == Trans::Yes, M, rhs.N, rhs.K, alpha, A, rhs.panels,
-                        detail::avx512::TileSink{sink.take, sink.context});
-#endif
+  detail::sgemm::kernels().product_to_sink(ta == Trans::Yes, M, rhs.N, rhs.K, alpha, A, rhs.panels,
+                                           detail::sgemm::TileSink{sink.take, sink.context});
 }
 
 /// C = alpha * op(A) * op(B) + beta * C with op(B) filled panel by panel from `rhs` (see
 /// kImplicitGemm), op(A) M x rhs.K.
 template <Scalar T>
-void gemm([[maybe_unused]] Trans ta, Index M, [[maybe_unused]] T alpha, [[maybe_unused]] const T* A,
-          const RhsSource<T>& rhs, [[maybe_unused]] T beta, [[maybe_unused]] T* C) {
-  static_assert(kImplicitGemm<T>, "gemm: an RhsSource needs the AVX-512 float GEMM (test kImplicitGemm<T>)");
+void gemm(Trans ta, Index M, T alpha, const T* A, const RhsSource<T>& rhs, T beta, T* C) {
+  static_assert(kImplicitGemm<T>, "gemm: an RhsSource needs the float GEMM (test kImplicitGemm<T>)");
   if (M == 0 || rhs.N == 0) return;
-#ifdef AEGAN_SGEMM_AVX512
   if (rhs.K == 0) return gemm(ta, Trans::No, M, rhs.N, Index(0), alpha, A, A, beta, C);  // C = beta·C
   aegan::detail::count_product(M, rhs.N, rhs.K);
-  detail::avx512::sgemm(ta == Trans::Yes, M, rhs.N, rhs.K, alpha, A, detail::avx512::PanelSource{rhs.fill, rhs.context},
-                        beta, C);
-#endif
+  detail::sgemm::kernels().product_from_source(ta == Trans::Yes, M, rhs.N, rhs.K, alpha, A,
+                                               detail::sgemm::PanelSource{rhs.fill, rhs.context}, beta, C);
 }
 
 /// C = op(A) op(B) + 1·biasᵀ: `bias` (length N) added to every row, as in x·Wᵀ + b. One pass over
-/// C on the AVX-512 float path (the bias enters in the kernel's store); elsewhere C is filled
-/// with the bias and the GEMM accumulates onto it.
+/// C in float (the bias enters in the kernel's store); in double C is filled with the bias and the
+/// GEMM accumulates onto it.
 template <Scalar T>
 void gemm_bias(Trans ta, Trans tb, Index M, Index N, Index K, const T* A, const T* B, const T* bias, T* C) {
   if (M == 0 || N == 0) return;
   aegan::detail::count_product(M, N, K);
-#ifdef AEGAN_SGEMM_AVX512
   if constexpr (std::is_same_v<T, float>) {
-    detail::avx512::sgemm(ta == Trans::Yes, tb == Trans::Yes, M, N, K, 1.0f, A, B, 0.0f, bias, C);
-    return;
+    detail::sgemm::kernels().product(ta == Trans::Yes, tb == Trans::Yes, M, N, K, 1.0f, A, B, 0.0f, bias, C, nullptr);
+  } else {
+    using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    Eigen::Map<RowMat>(C, M, N).rowwise() = Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(bias, N);
+    detail::eigen_gemm(ta, tb, M, N, K, T(1), A, B, T(1), C);
   }
-#endif
-  using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  Eigen::Map<RowMat>(C, M, N).rowwise() = Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(bias, N);
-  detail::eigen_gemm(ta, tb, M, N, K, T(1), A, B, T(1), C);
 }
 
 }  // namespace aegan::kernels

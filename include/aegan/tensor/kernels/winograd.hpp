@@ -527,7 +527,7 @@ Tiling chosen(const Conv2dGeometry& g, ConvAlgorithm algorithm) {
   return pays ? tiling : Tiling::None;
 }
 
-// On the AVX-512 float GEMM (kImplicitGemm) the kernel's transform is never stored: U holds
+// On the float GEMM (kImplicitGemm) the kernel's transform is never stored: U holds
 // the kernel 64 (F7x7) or 25 (F4x4) times over (8 MB for Conv2d 64->128 on F7x7), while every
 // entry of it is a combination of the four taps of one 2x2 sub-kernel,
 // U[ξ][k][o] = Σ_t c_ξ[t]·g[o][k][t] with c_ξ[(di, dj)] = G[ξ_row][di]·G[ξ_col][dj]. So the
@@ -711,7 +711,7 @@ void tap_gradients(const Buffers<T>& buf, const T* V, const T* dM, T* dw) {
 
 /// out[ξ] [R, cols] = in[ξ] [R, depth] · op(U[ξ]) for every point: U[ξ] [K, Co] itself for the
 /// forward pass (transposed false: depth K, cols Co), U[ξ]ᵀ for the data gradient (transposed
-/// true: depth Co, cols K). On the AVX-512 float GEMM the panels come straight from w's taps and
+/// true: depth Co, cols K). On the float GEMM the panels come straight from w's taps and
 /// U is not read (it is null there).
 template <class F, Scalar T>
 void kernel_products(const Conv2dGeometry& g, const Buffers<T>& buf, const T* w, const T* U, bool transposed,
