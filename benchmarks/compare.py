@@ -15,7 +15,20 @@ ratio is reported (the "status" column), never an error.
   benchmarks/compare.py [--build-dir build-bench] [--family dense] [--rounds 3] [--min-time 0.3]
                         [--repetitions 5] [--filter REGEX] [--threads 1,2] [--stat median|min] [--omp-wait-policy active|passive]
                         [--quiet SECONDS] [--nice N] [--markdown FILE] [--json FILE] [--allow-reference-blas]
-                        [--openblas-coretype auto|keep|NAME]
+                        [--openblas-coretype auto|keep|NAME] [--isa native|avx512|avx2|baseline] [--jobs N]
+
+--isa limits both sides to one instruction set. native (the default) times the binaries already
+built in --build-dir (scripts/bench.sh builds them with -march=native) and PyTorch as installed.
+avx512, avx2 and baseline first configure and build, with -DAEGAN_NATIVE=OFF and -march=x86-64-v4,
+-march=x86-64-v3 or no -march at all (the compiler's x86-64 default), a Release build of the
+families' bench_<family> targets in build-bench-<isa> (or --build-dir; an existing build is reused
+and rebuilt incrementally, --jobs N compile jobs), and run it with AEGAN_ISA=<isa>, which caps
+aegan's run-time kernel choice. PyTorch then runs with ATEN_CPU_CAPABILITY (ATen's own kernels:
+avx512, avx2, default), ONEDNN_MAX_CPU_ISA (AVX512_CORE, AVX2, SSE41) and OPENBLAS_CORETYPE
+(SkylakeX, Haswell, Nehalem, even over one in the environment; an explicit --openblas-coretype
+still wins), and compare.py checks that each library reports the set it was given. Refuses
+(status 2) an ISA whose CPU flags /proc/cpuinfo lacks. The footer, the Markdown and the JSON name
+each side's instruction sets.
 
 Refuses to run (status 2) when PyTorch would use Debian's reference BLAS instead of an optimised one
 (install libopenblas0-openmp), unless --allow-reference-blas. When OpenBLAS takes the CPU for one
@@ -26,6 +39,7 @@ OpenBLAS's kernels, since the ratios depend on all three.
 import argparse
 import json
 import os
+import platform
 import re
 import statistics
 import subprocess
@@ -62,11 +76,16 @@ def _set_niceness():
 
 
 ENV = None  # --omp-wait-policy: the environment both sides run in
-TORCH_ENV = {}  # variables for the PyTorch side only (OPENBLAS_CORETYPE, see openblas_coretype)
+TORCH_ENV = {}  # variables for the PyTorch side only (OPENBLAS_CORETYPE, see openblas_coretype; --isa's caps)
+AEGAN_ENV = {}  # variables for the aegan side only (AEGAN_ISA)
 
 
 def torch_env():
     return dict(ENV if ENV is not None else os.environ, **TORCH_ENV)
+
+
+def aegan_env():
+    return dict(ENV if ENV is not None else os.environ, **AEGAN_ENV)
 
 
 def run_json(cmd, env=None):
@@ -90,7 +109,7 @@ def run_aegan(binary, args):
            f"--benchmark_repetitions={args.repetitions}"]
     if args.filter:
         cmd.append(f"--benchmark_filter={args.filter}")
-    data = run_json(cmd)
+    data = run_json(cmd, aegan_env())
     rows = {}
     for b in data.get("benchmarks", []):
         if b.get("run_type", "iteration") != "iteration":
@@ -150,6 +169,72 @@ def openblas_coretype(core, flags):
     if {"avx2", "fma"} <= flags:
         return "Haswell"
     return None
+
+
+# --isa: per instruction set, aegan's compiler flags, the /proc/cpuinfo flags the CPU needs for them
+# (x86-64-v2, -v3 and -v4 as the x86-64 psABI defines the levels; lzcnt, flag abm, is left out since
+# every CPU with AVX2 and BMI2 has it and some virtual machines hide the flag), and the values that
+# cap PyTorch's three kernel libraries at the same set: ATEN_CPU_CAPABILITY (ATen's own vectorised
+# kernels), ONEDNN_MAX_CPU_ISA (convolutions; AVX512_CORE is AVX-512 F/CD/BW/DQ/VL, x86-64-v4's
+# set, without VNNI or BF16; SSE41 is oneDNN's lowest) and OPENBLAS_CORETYPE (matrix products;
+# Nehalem's kernels use no AVX).
+X86_64_V2 = ["cx16", "lahf_lm", "popcnt", "pni", "sse4_1", "sse4_2", "ssse3"]
+X86_64_V3 = X86_64_V2 + ["avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "movbe", "xsave"]
+ISAS = {
+    "avx512": {"cxx_flags": "-march=x86-64-v4", "cpu_flags": X86_64_V3 + ["avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"],
+               "aten": "avx512", "onednn": "AVX512_CORE", "openblas": "SkylakeX"},
+    "avx2": {"cxx_flags": "-march=x86-64-v3", "cpu_flags": X86_64_V3,
+             "aten": "avx2", "onednn": "AVX2", "openblas": "Haswell"},
+    "baseline": {"cxx_flags": "", "cpu_flags": ["sse", "sse2"],
+                 "aten": "default", "onednn": "SSE41", "openblas": "Nehalem"},
+}
+ISA_VARIABLES = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "OPENBLAS_CORETYPE")
+
+
+def isa_refusal(isa):
+    """Why this machine cannot run --isa isa (a message naming what it lacks), or None when it can."""
+    machine = platform.machine()
+    if machine.lower() not in ("x86_64", "amd64"):
+        return f"--isa {isa} is an x86-64 instruction set and this machine is {machine}"
+    flags = cpu_flags()
+    missing = [f for f in ISAS[isa]["cpu_flags"] if f not in flags]
+    if missing:
+        return (f"this CPU cannot run --isa {isa} ({ISAS[isa]['cxx_flags'] or 'x86-64'}): /proc/cpuinfo lacks the "
+                f"flag{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+    return None
+
+
+def build_benchmarks(build_dir, isa, families, jobs):
+    """Configures build_dir as a Release build of the benchmarks for isa (again when it exists: cheap,
+    and it resets the flags) and builds bench_<family> for each family."""
+    configure = ["cmake", "-S", ROOT, "-B", build_dir, "-DCMAKE_BUILD_TYPE=Release", "-DAEGAN_NATIVE=OFF",
+                 f"-DCMAKE_CXX_FLAGS={ISAS[isa]['cxx_flags']}", "-DAEGAN_BUILD_BENCHMARKS=ON",
+                 "-DAEGAN_BUILD_TESTS=OFF", "-DAEGAN_BUILD_EXAMPLES=OFF", "-DAEGAN_INSTALL=OFF"]
+    targets = [f"bench_{f}" for f in families]
+    build = ["cmake", "--build", build_dir, "-j", str(jobs), "--target"] + targets
+    print(f"compare.py: --isa {isa}: building {', '.join(targets)} in {build_dir}", file=sys.stderr, flush=True)
+    proc = subprocess.run(configure, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RunError(f"{' '.join(configure)} exited with {proc.returncode}:\n{proc.stdout[-2000:]}{proc.stderr[-4000:]}")
+    proc = subprocess.run(build, stdout=sys.stderr)  # the compiler's progress and errors, off the table's stdout
+    if proc.returncode != 0:
+        raise RunError(f"{' '.join(build)} exited with {proc.returncode}")
+
+
+def build_flags(build_dir):
+    """The instruction-set flags build_dir's CMakeCache.txt gives aegan's benchmarks, in words."""
+    cache = {}
+    try:
+        with open(os.path.join(build_dir, "CMakeCache.txt")) as f:
+            for line in f:
+                key, sep, value = line.rstrip("\n").partition("=")
+                if sep and not line.startswith(("#", "//")):
+                    cache[key.partition(":")[0]] = value
+    except OSError:
+        return "flags unknown (no CMakeCache.txt)"
+    flags = (["-march=native"] if cache.get("AEGAN_NATIVE", "").upper() in ("ON", "1", "TRUE", "YES") else []) + \
+        [f for f in cache.get("CMAKE_CXX_FLAGS", "").split() if f.startswith("-m")]
+    return " ".join(flags) or "no -march (the compiler's default)"
 
 
 def first_cpu():
@@ -233,7 +318,8 @@ def spread(samples):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--build-dir", default=os.path.join(ROOT, "build-bench"))
+    ap.add_argument("--build-dir", help="where the bench_<family> binaries are (built): default build-bench, or "
+                                        "build-bench-<isa> for --isa other than native")
     ap.add_argument("--family", action="append", help="bench family (e.g. dense); default: every pair found")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--min-time", type=float, default=0.3, help="seconds per row per round, each side")
@@ -259,6 +345,12 @@ def main():
                     help="OPENBLAS_CORETYPE for the PyTorch side. auto (default): when OpenBLAS took this CPU for "
                          "one without AVX (an OpenBLAS older than the CPU), set the kernels the CPU's flags allow "
                          "(SkylakeX for AVX-512, Haswell for AVX2); keep: never set it; NAME: set it to NAME")
+    ap.add_argument("--isa", choices=["native"] + list(ISAS), default="native",
+                    help="instruction set for both sides. native (default): the binaries in --build-dir as built, "
+                         "PyTorch as installed; avx512 / avx2 / baseline: build aegan's benchmarks with "
+                         "-march=x86-64-v4 / -march=x86-64-v3 / no -march and AEGAN_ISA, and cap PyTorch's ATen, "
+                         "oneDNN and OpenBLAS at the same set")
+    ap.add_argument("--jobs", type=int, default=1, help="parallel compile jobs for --isa's build (default 1)")
     ap.add_argument("--allow-reference-blas", action="store_true",
                     help="time PyTorch even when it would run on Debian's reference (netlib) BLAS, whose slow "
                          "matrix products make every ratio look better than it is")
@@ -266,23 +358,43 @@ def main():
     if args.rounds < 1 or args.repetitions < 1 or args.min_time <= 0:
         ap.error(f"--rounds and --repetitions must be at least 1 and --min-time positive, got "
                  f"{args.rounds}, {args.repetitions} and {args.min_time:g}")
+    if args.jobs < 1:
+        ap.error(f"--jobs must be at least 1, got {args.jobs}")
     combine = statistics.median if args.stat == "median" else min
     global NICENESS, ENV
     NICENESS = args.nice
     if args.omp_wait_policy:
         ENV = dict(os.environ, OMP_WAIT_POLICY=args.omp_wait_policy.upper())
+    isa = ISAS.get(args.isa)  # None for native
+    if isa:
+        refusal = isa_refusal(args.isa)
+        if refusal:
+            print(f"compare.py: {refusal}", file=sys.stderr)
+            return 2
+        AEGAN_ENV["AEGAN_ISA"] = args.isa
+        TORCH_ENV.update(ATEN_CPU_CAPABILITY=isa["aten"], ONEDNN_MAX_CPU_ISA=isa["onednn"])
+    build_dir = args.build_dir or os.path.join(ROOT, "build-bench" if args.isa == "native" else f"build-bench-{args.isa}")
 
-    bench_dir = os.path.join(args.build_dir, "benchmarks")
+    bench_dir = os.path.join(build_dir, "benchmarks")
     torch_dir = os.path.join(ROOT, "benchmarks", "torch")
     families = args.family
+    if isa:  # built below: every family with a source and a PyTorch script
+        have = os.path.join(ROOT, "benchmarks", "bench_{}.cpp")
+        unknown = [f for f in families or [] if not os.path.exists(have.format(f))]
+        if unknown:
+            print(f"compare.py: no benchmarks/bench_{unknown[0]}.cpp", file=sys.stderr)
+            return 2
+    else:
+        have = os.path.join(bench_dir, "bench_{}")
     if not families:
         families = sorted(
             f[len("bench_"):-len(".py")]
             for f in os.listdir(torch_dir)
-            if f.startswith("bench_") and f.endswith(".py") and os.path.exists(os.path.join(bench_dir, f[:-3]))
+            if f.startswith("bench_") and f.endswith(".py") and os.path.exists(have.format(f[len("bench_"):-len(".py")]))
         )
     if not families:
-        print(f"compare.py: no bench_<family> binary in {bench_dir} has a PyTorch script in {torch_dir}", file=sys.stderr)
+        print(f"compare.py: no bench_<family> {'source in benchmarks/' if isa else 'binary in ' + bench_dir} has a "
+              f"PyTorch script in {torch_dir}", file=sys.stderr)
         return 2
 
     try:
@@ -291,19 +403,34 @@ def main():
         print(f"compare.py: cannot run PyTorch with {args.python}: {e}", file=sys.stderr)
         return 1
     chosen_core = runtime.get("openblas_core")
-    coretype = openblas_coretype(chosen_core, cpu_flags()) if args.openblas_coretype == "auto" else (
-        None if args.openblas_coretype == "keep" else args.openblas_coretype)
-    if coretype and not (args.openblas_coretype == "auto" and "OPENBLAS_CORETYPE" in os.environ):
+    if args.openblas_coretype == "auto":
+        # --isa's kernels wherever OpenBLAS is the BLAS; else the fix for an OpenBLAS older than the CPU
+        coretype = (isa["openblas"] if chosen_core else None) if isa else openblas_coretype(chosen_core, cpu_flags())
+    else:
+        coretype = None if args.openblas_coretype == "keep" else args.openblas_coretype
+    inherited = os.environ.get("OPENBLAS_CORETYPE")
+    if isa and args.openblas_coretype == "auto" and coretype and inherited and inherited.lower() != coretype.lower():
+        print(f"compare.py: --isa {args.isa} runs OpenBLAS with OPENBLAS_CORETYPE={coretype} instead of the "
+              f"environment's {inherited} (--openblas-coretype {inherited} keeps it)", file=sys.stderr)
+    if coretype and not (args.openblas_coretype == "auto" and inherited is not None and not isa):
         TORCH_ENV["OPENBLAS_CORETYPE"] = coretype
         try:
             runtime = probe_torch(args.python, torch_dir)
         except (RunError, OSError) as e:
             print(f"compare.py: cannot run PyTorch with OPENBLAS_CORETYPE={coretype}: {e}", file=sys.stderr)
             return 1
-        if args.openblas_coretype == "auto":
+        if args.openblas_coretype == "auto" and not isa:
             print(f"compare.py: OpenBLAS took this CPU for a {chosen_core} (no AVX); PyTorch runs with "
                   f"OPENBLAS_CORETYPE={coretype} (OpenBLAS now says {runtime.get('openblas_core')}); "
                   "--openblas-coretype keep to time it as installed", file=sys.stderr)
+    if isa:  # each library must report the set it was given (one that says nothing is named "?" below)
+        reported = {"ATEN_CPU_CAPABILITY": runtime.get("cpu_capability"), "ONEDNN_MAX_CPU_ISA": runtime.get("onednn_isa"),
+                    "OPENBLAS_CORETYPE": runtime.get("openblas_core")}
+        wrong = [f"{var}={TORCH_ENV[var]} but it reports {reported[var]}" for var in ISA_VARIABLES
+                 if var in TORCH_ENV and reported[var] and reported[var].lower() != TORCH_ENV[var].lower()]
+        if wrong:
+            print(f"compare.py: PyTorch does not run --isa {args.isa}: {'; '.join(wrong)}", file=sys.stderr)
+            return 2
     libraries = runtime.get("math_libraries", [])
     slow_blas = reference_blas(libraries)
     if slow_blas and not args.allow_reference_blas:
@@ -312,6 +439,12 @@ def main():
               "these tables were measured with), or pass --allow-reference-blas.", file=sys.stderr)
         return 2
     cpu = cpu_model()
+    if isa:
+        try:
+            build_benchmarks(build_dir, args.isa, families, args.jobs)
+        except (RunError, OSError) as e:
+            print(f"compare.py: {e}", file=sys.stderr)
+            return 1
 
     load_before = loadavg()
     if load_before is not None and load_before > 1.0:
@@ -373,15 +506,29 @@ def main():
         print("  ".join(x.ljust(w) if j == 0 else x.rjust(w) for j, (x, w) in enumerate(zip(c, widths))))
         if i == 0:
             print("  ".join("-" * w for w in widths))
+    # Each side's instruction sets: aegan's compiler flags and AEGAN_ISA; what PyTorch's three kernel
+    # libraries report, and the variables that set them (compare.py's or the caller's).
+    aegan_vars = {k: v for k, v in aegan_env().items() if k == "AEGAN_ISA"}
+    torch_vars = {k: torch_env()[k] for k in ISA_VARIABLES if k in torch_env()}
+    torch_isas = {"ATen": runtime.get("cpu_capability"), "oneDNN": runtime.get("onednn_isa"),
+                  "OpenBLAS": runtime.get("openblas_core")}
+    flags = build_flags(build_dir)
+    shown_dir = os.path.relpath(build_dir, ROOT)
+    shown_dir = build_dir if shown_dir.startswith("..") else shown_dir
+    isa_record = {"requested": args.isa,
+                  "aegan": {"build_dir": build_dir, "flags": flags, "env": aegan_vars},
+                  "torch": {"aten": torch_isas["ATen"], "onednn": torch_isas["oneDNN"],
+                            "openblas": torch_isas["OpenBLAS"], "env": torch_vars}}
+    isa_line = (f"ISA {args.isa}: aegan {flags}" + "".join(f", {k}={v}" for k, v in aegan_vars.items()) +
+                f" ({shown_dir}); PyTorch " +
+                (", ".join(f"{lib} {name}" for lib, name in torch_isas.items() if name) or "?") +
+                (f" ({', '.join(f'{k}={v}' for k, v in torch_vars.items())})" if torch_vars else " (as installed)"))
     load_after = loadavg()
     loads = "?" if load_before is None else f"{load_before:.2f} before, {load_after:.2f} after"
     print(f"\n{args.stat}s of {args.rounds} interleaved rounds x {args.repetitions} blocks per side; torch {torch_version}; "
           f"noise = (max - min) / median over blocks, worse side; load average {loads}")
     print(f"CPU: {cpu}; PyTorch's math libraries: {', '.join(libraries) or 'none found'}")
-    if runtime.get("openblas_core"):
-        set_to = torch_env().get("OPENBLAS_CORETYPE")
-        how = f" (OPENBLAS_CORETYPE={set_to})" if set_to else ""
-        print(f"OpenBLAS kernels: {runtime['openblas_core']}{how}")
+    print(isa_line)
     if slow_blas:
         print(f"WARNING: PyTorch ran on the reference BLAS {slow_blas}: these ratios flatter aegan")
     if args.omp_wait_policy:
@@ -396,10 +543,12 @@ def main():
             f.write("|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|\n")
             for c in cells[1:]:
                 f.write("| " + " | ".join(c) + " |\n")
+            f.write(f"\n{isa_line}\n")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"torch": torch_version, "cpu": cpu, "math_libraries": libraries,
-                       "openblas_core": runtime.get("openblas_core"), "rounds": args.rounds, "repetitions": args.repetitions, "stat": args.stat,
+                       "openblas_core": runtime.get("openblas_core"), "isa": isa_record,
+                       "rounds": args.rounds, "repetitions": args.repetitions, "stat": args.stat,
                        "rows": [{"family": k[0], "name": k[1], **samples[k]} for k in order]}, f, indent=1)
     return 0
 

@@ -82,11 +82,53 @@ def openblas_core():
     return None
 
 
+def cpu_capability():
+    """The instruction set of ATen's own vectorised kernels ("default", "avx2", "avx512"), which
+    ATEN_CPU_CAPABILITY caps, or None when this PyTorch does not say.
+
+    torch.backends.cpu.get_cpu_capability() names it in newer releases; 1.13 only prints it in
+    torch.__config__.show() ("CPU capability usage: AVX2", "NO AVX" for the default kernels).
+    """
+    import torch
+
+    try:
+        from torch.backends import cpu
+        name = cpu.get_cpu_capability()
+    except (ImportError, AttributeError):
+        m = re.search(r"CPU capability usage: (.+)", torch.__config__.show())
+        if not m:
+            return None
+        name = m.group(1).strip()
+    name = name.lower()
+    return "default" if name == "no avx" else name
+
+
+# oneDNN's dnnl_cpu_isa_t values (dnnl_types.h), named as ONEDNN_MAX_CPU_ISA spells them (lower case).
+ONEDNN_ISAS = {0x1: "sse41", 0x3: "avx", 0x7: "avx2", 0x407: "avx2_vnni", 0x27: "avx512_core",
+               0x67: "avx512_core_vnni", 0xe7: "avx512_core_bf16", 0x3e7: "avx512_core_amx"}
+
+
+def onednn_isa():
+    """The instruction set oneDNN's kernels use on this CPU (dnnl_get_effective_cpu_isa, which
+    ONEDNN_MAX_CPU_ISA caps), or None when PyTorch maps no oneDNN library of its own."""
+    import ctypes
+
+    for path in math_libraries():
+        if os.path.basename(path).startswith("libdnnl"):
+            try:
+                isa = ctypes.CDLL(path).dnnl_get_effective_cpu_isa()
+            except (OSError, AttributeError):
+                return None
+            return ONEDNN_ISAS.get(isa, f"0x{isa:x}")
+    return None
+
+
 def runtime():
     """What compare.py reports about the PyTorch side before it times anything."""
     import torch
 
-    return {"torch": torch.__version__, "math_libraries": math_libraries(), "openblas_core": openblas_core()}
+    return {"torch": torch.__version__, "math_libraries": math_libraries(), "openblas_core": openblas_core(),
+            "cpu_capability": cpu_capability(), "onednn_isa": onednn_isa()}
 
 
 def emit(rows):
